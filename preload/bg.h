@@ -1,0 +1,26 @@
+/*
+ * bg.h: the profiler's background thread. It owns the slow work (symbolization, encoding,
+ * file I/O, /proc scans), blocks every signal, has no CPU timer and is left out of every
+ * profile. Collectors and signal handlers wake it through an eventfd.
+ */
+#ifndef CPROF_BG_H
+#define CPROF_BG_H
+
+/* Starts the thread (again, in a fork child). Normal context. 0 or -errno. */
+int bg_start(void);
+
+/*
+ * Runs fn(arg) on the background thread and waits for it to finish; runs it in the
+ * calling thread instead when there is no background thread (a fork child before it is
+ * restarted) or when the background thread has not taken the job within 10 seconds.
+ * One job at a time: a second caller waits its turn. Normal context.
+ */
+void bg_run(void (*fn)(void *), void *arg);
+
+/* In a fork child: the background thread is gone; forget its state, then bg_start. */
+void bg_fork_child(void);
+
+/* Wakes the thread early (a dump request). Signal context: yes. */
+void bg_wake_sig(void);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * cprof.c: start-up, fork and exit. The constructor reads the environment, builds the
+ * registries, starts the requested collectors and the background thread, and greets the
+ * launcher. Profiles are written once, at the first of: return from main or exit() from
+ * any thread (the destructor), _exit or _Exit. A forked child profiles itself into
+ * "<path>.<pid>"; a vfork child, which shares our memory, is left alone.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bg.h"
+#include "cpu.h"
+#include "dump.h"
+#include "env.h"
+#include "log.h"
+#include "modules.h"
+#include "real.h"
+#include "sigs.h"
+#include "stacks.h"
+#include "threads.h"
+
+enum { OFF, RUNNING, FINISHED };
+
+static _Atomic int state = OFF;
+static _Atomic pid_t profiled_pid;
+static bool forked;		/* this process is a fork child of the profiled one */
+
+static void fork_prepare(void)
+{
+	modules_fork_prepare();
+	threads_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+	threads_fork_parent();
+	modules_fork_parent();
+}
+
+static void fork_child(void)
+{
+	pid_t pid = getpid();
+
+	atomic_store(&profiled_pid, pid);
+	forked = true;
+	env_fork_child(pid);
+	modules_fork_child();
+	cpu_fork_child();
+	threads_fork_child();
+	bg_fork_child();
+	bg_start();
+}
+
+static int start(void)
+{
+	int rc;
+
+	rc = stacks_init();
+	if (rc == 0)
+		rc = modules_init();
+	if (rc == 0)
+		rc = threads_init();
+	if (rc < 0) {
+		log_warn("cannot start: %s; the program runs unprofiled", strerror(-rc));
+		return rc;
+	}
+	if (env.cpu_path) {
+		rc = cpu_start();
+		if (rc < 0)
+			log_warn("cannot start CPU profiling: %s", strerror(-rc));
+	}
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	bg_start();
+	return 0;
+}
+
+__attribute__((constructor)) static void cprof_init(void)
+{
+	char hello[64];
+
+	cprof_tls.in_cprof++;
+	log_init();
+	if (real_init() < 0) {
+		log_warn("cannot find the C library's functions; the program runs unprofiled");
+		goto out;
+	}
+	env_init();
+	/* A dormant process closes the launcher's socket: it is not its to keep open. */
+	log_handshake_open(env.handshake, !env.dormant);
+	if (env.dormant)
+		goto out;
+	atomic_store(&profiled_pid, getpid());
+	if (start() == 0)
+		atomic_store(&state, RUNNING);
+	snprintf(hello, sizeof(hello), "hello %ld %s", (long)getpid(), CPROF_VERSION);
+	log_handshake_sig(hello);
+out:
+	cprof_tls.in_cprof--;
+}
+
+/* CPROF_STATS=1: what the profiler itself cost, for benchmarks and bug reports. */
+static void print_stats(void)
+{
+	int64_t n = atomic_load(&cpu.n_signals) + atomic_load(&cpu.n_lost);
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "stats: cpu samples %lld (lost %lld), handler mean %lld ns, max %lld ns; "
+		 "stacks dropped %llu, records dropped %llu",
+		 (long long)n, (long long)atomic_load(&cpu.n_lost),
+		 (long long)(n ? atomic_load(&cpu.handler_ns) / n : 0),
+		 (long long)atomic_load(&cpu.handler_max_ns),
+		 (unsigned long long)stacks_n_dropped(),
+		 (unsigned long long)atomic_load(&cpu.records.n_dropped));
+	log_write_sig(line);
+}
+
+/* Stops the collectors and writes the profiles; on the background thread. */
+static void write_profiles(void *arg)
+{
+	if (env.cpu_path) {
+		cpu_stop();
+		if (!sigs_still_ours(SIGPROF))
+			log_warn("the program replaced cprof's SIGPROF handler behind sigaction's "
+				 "back; CPU samples after that point are missing");
+		/* Children that only fork and exit (shell subshells) would leave empty files. */
+		if (!forked || atomic_load(&cpu.n_signals) > 0)
+			dump_cpu(env.cpu_path);
+	}
+	if (env.stats)
+		print_stats();
+}
+
+/* Writes every requested profile; the first caller does it, later ones return. */
+static void finish(void)
+{
+	int expected = RUNNING;
+
+	/* A vfork child shares this memory: it must not touch the parent's state. */
+	if (getpid() != atomic_load(&profiled_pid))
+		return;
+	if (!atomic_compare_exchange_strong(&state, &expected, FINISHED))
+		return;
+	cprof_tls.in_cprof++;
+	bg_run(write_profiles, NULL);
+	cprof_tls.in_cprof--;
+}
+
+/* cprof.h's cprof_enabled(). */
+CPROF_EXPORT int cprof_enabled_v1(void)
+{
+	return atomic_load(&state) == RUNNING && getpid() == atomic_load(&profiled_pid);
+}
+
+__attribute__((destructor)) static void cprof_fini(void)
+{
+	finish();
+}
+
+CPROF_EXPORT void _exit(int status)
+{
+	finish();
+	if (real__exit)
+		real__exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+CPROF_EXPORT void _Exit(int status)
+{
+	finish();
+	if (real__Exit)
+		real__Exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}

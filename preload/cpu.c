@@ -1,0 +1,219 @@
+/*
+ * cpu.c: per-thread CPU-time timers and the SIGPROF sample handler. Timers are created
+ * with the raw timer_create system call on each thread's CPU clock, so a thread can arm
+ * one for another (threads found in /proc/self/task). The handler unwinds from the
+ * signal's ucontext and adds (stack, thread) samples to a lock-free record table.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "env.h"
+#include "limits.h"
+#include "log.h"
+#include "sigs.h"
+#include "stacks.h"
+#include "threads.h"
+#include "unwind.h"
+
+struct cpu_state cpu;
+
+static _Atomic bool running;
+static _Atomic int in_handler;
+static int cookie;		/* its address marks cprof's timer signals */
+static const int timer_signal = SIGPROF;
+
+static int64_t now_ns_sig(clockid_t clk);
+static void next_interval_sig(struct thread *t, struct itimerspec *its);
+
+
+/* The CPU-time clock of any thread of this process (the kernel's MAKE_THREAD_CPUCLOCK). */
+static clockid_t thread_cpu_clock(pid_t tid)
+{
+	return (clockid_t)((~(unsigned)tid << 3) | 4 /* per-thread */ | 2 /* sched */);
+}
+
+
+void cpu_thread_start(struct thread *t)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+	int id;
+
+	if (!atomic_load(&running) || t->timer >= 0)
+		return;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = timer_signal;
+	sev._sigev_un._tid = t->tid;
+	sev.sigev_value.sival_ptr = &cookie;
+	if (syscall(SYS_timer_create, thread_cpu_clock(t->tid), &sev, &id) < 0) {
+		/* ESRCH / EINVAL: the thread exited meanwhile. */
+		if (errno != ESRCH && errno != EINVAL)
+			log_warn("cannot create a CPU timer for thread %d: %s", (int)t->tid,
+				 strerror(errno));
+		return;
+	}
+	t->cpu_ns_last = now_ns_sig(thread_cpu_clock(t->tid));
+	t->rng = ((uint64_t)t->tid << 32 | (uint64_t)t->tid) ^ (uint64_t)now_ns_sig(CLOCK_MONOTONIC);
+	t->rng |= 1;
+	next_interval_sig(t, &its);
+	if (syscall(SYS_timer_settime, id, 0, &its, NULL) < 0) {
+		log_warn("cannot arm a CPU timer for thread %d: %s", (int)t->tid, strerror(errno));
+		syscall(SYS_timer_delete, id);
+		return;
+	}
+	t->timer = id;
+}
+
+void cpu_thread_stop(struct thread *t)
+{
+	if (t->timer >= 0) {
+		syscall(SYS_timer_delete, t->timer);
+		t->timer = -1;
+	}
+}
+
+static void arm(struct thread *t, void *arg)
+{
+	cpu_thread_start(t);
+}
+
+static void disarm(struct thread *t, void *arg)
+{
+	cpu_thread_stop(t);
+}
+
+int cpu_start(void)
+{
+	int rc;
+
+	if (!cpu.records.index) {
+		rc = records_init(&cpu.records, CPROF_RECORDS_MAX);
+		if (rc < 0)
+			return rc;
+	}
+	cpu.period_ns = 1000000000 / env.hz;
+	cpu.start_realtime_ns = now_ns_sig(CLOCK_REALTIME);
+	cpu.start_monotonic_ns = now_ns_sig(CLOCK_MONOTONIC);
+	rc = sigs_own(timer_signal, cpu_signal_sig, "CPU profiling");
+	if (rc < 0)
+		return rc;
+	atomic_store(&running, true);
+	threads_foreach(arm, NULL);
+	return 0;
+}
+
+void cpu_stop(void)
+{
+	if (!atomic_exchange(&running, false))
+		return;
+	threads_foreach(disarm, NULL);
+	/* A signal already queued may still arrive; it finds running false. */
+	for (int spins = 0; atomic_load(&in_handler) && spins < 100000; spins++)
+		sched_yield();
+}
+
+bool cpu_running(void)
+{
+	return atomic_load(&running);
+}
+
+void cpu_fork_child(void)
+{
+	records_clear(&cpu.records);
+	atomic_store(&cpu.n_signals, 0);
+	atomic_store(&cpu.cpu_ns, 0);
+	atomic_store(&cpu.n_lost, 0);
+	atomic_store(&cpu.lost_cpu_ns, 0);
+	atomic_store(&in_handler, 0);
+	cpu.start_realtime_ns = now_ns_sig(CLOCK_REALTIME);
+	cpu.start_monotonic_ns = now_ns_sig(CLOCK_MONOTONIC);
+}
+
+/* --- signal context --- */
+
+/* Signal context: yes (clock_gettime is async-signal-safe). */
+static int64_t now_ns_sig(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A random interval in [period/2, 3*period/2). Signal context: yes. */
+static void next_interval_sig(struct thread *t, struct itimerspec *its)
+{
+	uint64_t x = t->rng, ns;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rng = x;
+	ns = (uint64_t)cpu.period_ns / 2 + x % (uint64_t)cpu.period_ns;
+	memset(its, 0, sizeof(*its));
+	its->it_value.tv_sec = (time_t)(ns / 1000000000);
+	its->it_value.tv_nsec = (long)(ns % 1000000000);
+}
+
+bool cpu_signal_sig(int sig, siginfo_t *si, void *uc)
+{
+	struct thread *t;
+	struct records_key key;
+	struct itimerspec its;
+	int64_t now, weight, v[2], t0 = 0;
+	uint32_t stack = 0;
+	unsigned flags;
+	int n;
+
+	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != &cookie)
+		return false;
+	atomic_fetch_add(&in_handler, 1);
+	t = threads_self_sig();
+	if (!atomic_load(&running) || !t || t->timer != si->si_timerid)
+		goto out;
+	/* The sample stands for all the CPU time since the previous one. */
+	now = t0 = now_ns_sig(CLOCK_THREAD_CPUTIME_ID);
+	weight = now - t->cpu_ns_last;
+	t->cpu_ns_last = now;
+	next_interval_sig(t, &its);
+	syscall(SYS_timer_settime, t->timer, 0, &its, NULL);
+	if (weight <= 0)
+		goto out;
+	atomic_fetch_add_explicit(&cpu.n_signals, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cpu.cpu_ns, weight, memory_order_relaxed);
+	if (t->pcs_sig) {
+		n = unwind_sig(uc, t->stack_hi, t->pcs_sig, env.depth, &flags);
+		if (n > 0)
+			stack = stacks_intern_sig(t->pcs_sig, n, flags);
+	}
+	if (stack) {
+		key.w[0] = stack | (uint64_t)(uint32_t)t->tid << 32;
+		key.w[1] = threads_name_sig(t);
+		key.w[2] = 0;
+		v[0] = 1;
+		v[1] = weight;
+		if (records_add_sig(&cpu.records, &key, v, 2) == 0)
+			goto out;
+	}
+	atomic_fetch_add_explicit(&cpu.n_lost, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cpu.lost_cpu_ns, weight, memory_order_relaxed);
+out:
+	if (env.stats && t0) {
+		/* CPU time, not wall time: a preempted handler costs the program nothing. */
+		int64_t d = now_ns_sig(CLOCK_THREAD_CPUTIME_ID) - t0, max;
+
+		atomic_fetch_add_explicit(&cpu.handler_ns, d, memory_order_relaxed);
+		max = atomic_load_explicit(&cpu.handler_max_ns, memory_order_relaxed);
+		while (d > max && !atomic_compare_exchange_weak(&cpu.handler_max_ns, &max, d))
+			;
+	}
+	atomic_fetch_sub(&in_handler, 1);
+	return true;
+}

@@ -1,0 +1,62 @@
+/*
+ * cpu.h: the CPU profile. Each registered thread gets a timer on its own CPU-time clock
+ * that sends SIGPROF to that thread only (SIGEV_THREAD_ID), so every thread is sampled in
+ * proportion to the CPU it uses. Each sample re-arms the timer for a random interval
+ * around the period (so periodic programs cannot alias with the sampler) and weighs the
+ * sample with the CPU time the thread used since its previous one: the CPU time in the
+ * profile is right even where the kernel fires CPU timers only at its tick (250 Hz).
+ */
+#ifndef CPROF_CPU_H
+#define CPROF_CPU_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "records.h"
+
+struct thread;
+
+/* What a CPU profile is built from; counters grow monotonically. */
+struct cpu_state {
+	struct records records;	/* key: stack, tid, name, labels; values: samples, CPU ns */
+	int64_t period_ns;	/* the requested mean interval, 1e9/hz */
+	_Atomic int64_t n_signals;	/* samples taken */
+	_Atomic int64_t cpu_ns;		/* the CPU time they stand for */
+	_Atomic int64_t n_lost;		/* samples that could not be recorded */
+	_Atomic int64_t lost_cpu_ns;
+	_Atomic int64_t handler_ns;	/* CPU time spent in the handler (with CPROF_STATS) */
+	_Atomic int64_t handler_max_ns;
+	int64_t start_realtime_ns;	/* wall clock when sampling started */
+	int64_t start_monotonic_ns;
+};
+
+extern struct cpu_state cpu;
+
+/*
+ * Starts CPU profiling at env.hz: installs the handler and arms a timer for every
+ * registered thread. Normal context. 0 or -errno (then CPU profiling stays off).
+ */
+int cpu_start(void);
+
+/* Stops every timer and waits until no handler is running. Normal context. */
+void cpu_stop(void);
+
+/* True between cpu_start and cpu_stop. */
+bool cpu_running(void);
+
+/* Arms / deletes t's timer; called by the registry with its lock held. Normal context. */
+void cpu_thread_start(struct thread *t);
+void cpu_thread_stop(struct thread *t);
+
+/* In a fork child: forget the parent's samples, start the clock again. */
+void cpu_fork_child(void);
+
+/*
+ * The handler's entry point, called by sigs.c for every SIGPROF: returns false when the
+ * signal is not from one of cprof's timers (then it goes to the program's handler).
+ * Signal context: yes.
+ */
+bool cpu_signal_sig(int sig, siginfo_t *si, void *uc);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * dump.c: builds profiles from the collectors' records and writes them. Records are
+ * copied first (handlers may still be adding), every distinct address is symbolized
+ * once, mappings get honest has_* flags (pprof skips local symbolization only where we
+ * resolved everything), and the file appears atomically under its final name.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "dump.h"
+#include "gz.h"
+#include "limits.h"
+#include "log.h"
+#include "profile.h"
+#include "stacks.h"
+#include "symbols.h"
+#include "threads.h"
+#include "unwind.h"
+
+#define FRAMES_MAX 16	/* inlined frames kept per address */
+
+static int open_file(const char *path, int flags, mode_t mode)
+{
+	return open(path, flags, mode);
+}
+
+int (*dump_open_fn)(const char *path, int flags, mode_t mode) = open_file;
+
+/* --- addresses -> locations --------------------------------------------------------- */
+
+struct addr {
+	uint64_t addr;		/* 0: empty slot (address 0 is never looked up) */
+	int mapping;		/* symbols mapping index, -1 if none */
+	int n_frames;
+	uint64_t loc_id;
+	struct symbols_frame frames[FRAMES_MAX];
+};
+
+struct mapinfo {
+	uint64_t id;
+	bool used, all_named, all_lines, inlined;
+};
+
+struct locs {
+	struct symbols *sy;
+	struct profile *p;
+	struct addr *tab;
+	size_t cap, n;
+	struct mapinfo *maps;
+	size_t n_maps;
+	uint64_t synthetic[4];
+};
+
+enum { SYN_LOST, SYN_TRUNCATED, SYN_INCOMPLETE };
+static const char *const synthetic_names[] = {
+	[SYN_LOST] = "[lost samples]",
+	[SYN_TRUNCATED] = "[truncated stack]",
+	[SYN_INCOMPLETE] = "[unwinding stopped]",
+};
+
+static uint64_t hash_addr(uint64_t a)
+{
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdull;
+	a ^= a >> 33;
+	return a;
+}
+
+static struct addr *find_slot(struct locs *l, uint64_t a)
+{
+	size_t i = hash_addr(a) & (l->cap - 1);
+
+	while (l->tab[i].addr && l->tab[i].addr != a)
+		i = (i + 1) & (l->cap - 1);
+	return &l->tab[i];
+}
+
+static int grow(struct locs *l)
+{
+	struct addr *old = l->tab;
+	size_t old_cap = l->cap;
+
+	l->cap = old_cap ? 2 * old_cap : 1024;
+	l->tab = calloc(l->cap, sizeof(*l->tab));
+	if (!l->tab) {
+		l->tab = old;
+		l->cap = old_cap;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].addr)
+			*find_slot(l, old[i].addr) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Symbolizes a (once) and notes what its mapping's flags must say. */
+static struct addr *note(struct locs *l, uint64_t a)
+{
+	struct addr *s;
+
+	if (!a)
+		return NULL;
+	if (2 * (l->n + 1) > l->cap && grow(l) < 0)
+		return NULL;
+	s = find_slot(l, a);
+	if (s->addr)
+		return s;
+	s->addr = a;
+	s->mapping = l->sy ? symbols_find_mapping(l->sy, a) : -1;
+	s->n_frames = l->sy ? symbols_lookup(l->sy, a, s->frames, FRAMES_MAX) : 0;
+	if (s->n_frames < 0)
+		s->n_frames = 0;
+	l->n++;
+	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps) {
+		struct mapinfo *m = &l->maps[s->mapping];
+
+		if (!m->used) {
+			m->used = true;
+			m->all_named = m->all_lines = true;
+		}
+		m->all_named &= s->n_frames > 0;
+		for (int i = 0; i < s->n_frames; i++)
+			m->all_lines &= s->frames[i].line > 0 && s->frames[i].file[0];
+		if (!s->n_frames)
+			m->all_lines = false;
+		m->inlined |= s->n_frames > 1;
+	}
+	return s;
+}
+
+static int locs_init(struct locs *l, struct profile *p)
+{
+	l->p = p;
+	l->sy = symbols_new();
+	if (!l->sy)
+		log_warn("cannot read /proc/self/maps: profiles carry addresses only");
+	l->n_maps = l->sy ? symbols_n_mappings(l->sy) : 0;
+	l->maps = calloc(l->n_maps + 1, sizeof(*l->maps));
+	return l->maps ? 0 : -ENOMEM;
+}
+
+static void locs_free(struct locs *l)
+{
+	free(l->tab);
+	free(l->maps);
+	if (l->sy)
+		symbols_free(l->sy);
+}
+
+/* Adds every mapping, with has_* flags true only where they hold. */
+static int add_mappings(struct locs *l)
+{
+	for (size_t i = 0; i < l->n_maps; i++) {
+		const struct symbols_mapping *sm = symbols_mapping(l->sy, i);
+		struct mapinfo *mi = &l->maps[i];
+		struct profile_mapping pm = {
+			.memory_start = sm->start,
+			.memory_limit = sm->limit,
+			.file_offset = sm->offset,
+			.filename = sm->path,
+			.build_id = sm->build_id,
+			.has_functions = mi->used && mi->all_named,
+			.has_filenames = mi->used && mi->all_named && mi->all_lines,
+			.has_line_numbers = mi->used && mi->all_named && mi->all_lines,
+			.has_inline_frames = mi->used && mi->all_named && mi->inlined,
+		};
+
+		mi->id = profile_add_mapping(l->p, &pm);
+		if (!mi->id)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static uint64_t location(struct locs *l, uint64_t a)
+{
+	struct profile_line lines[FRAMES_MAX];
+	struct addr *s = note(l, a);
+	uint64_t mapping_id = 0;
+
+	if (!s)
+		return 0;
+	if (s->loc_id)
+		return s->loc_id;
+	memset(lines, 0, sizeof(lines));
+	for (int i = 0; i < s->n_frames; i++) {
+		lines[i].function_id = profile_add_function(l->p, s->frames[i].name,
+			s->frames[i].system_name, s->frames[i].file, 0);
+		lines[i].line = s->frames[i].line;
+		if (!lines[i].function_id)
+			return 0;
+	}
+	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps)
+		mapping_id = l->maps[s->mapping].id;
+	s->loc_id = profile_add_location(l->p, mapping_id, a, lines, (size_t)s->n_frames);
+	return s->loc_id;
+}
+
+static uint64_t synthetic(struct locs *l, int which)
+{
+	struct profile_line line = { 0 };
+
+	if (l->synthetic[which])
+		return l->synthetic[which];
+	line.function_id = profile_add_function(l->p, synthetic_names[which],
+						synthetic_names[which], "", 0);
+	if (line.function_id)
+		l->synthetic[which] = profile_add_location(l->p, 0, 0, &line, 1);
+	return l->synthetic[which];
+}
+
+/*
+ * Location ids for a stored stack (leaf first), with a synthetic root frame when the
+ * stack was cut. ids has room for n + 1. Returns the count, or 0 when out of memory.
+ */
+static size_t stack_locations(struct locs *l, uint32_t stack_id, uint64_t *ids)
+{
+	const uint64_t *pcs;
+	unsigned flags;
+	int n = stacks_get(stack_id, &pcs, &flags);
+	size_t k = 0;
+
+	if (n < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t id = location(l, pcs[i]);
+
+		if (id)
+			ids[k++] = id;
+	}
+	if (flags & UNWIND_TRUNCATED)
+		ids[k++] = synthetic(l, SYN_TRUNCATED);
+	else if ((flags & UNWIND_INCOMPLETE) || k == 0)
+		ids[k++] = synthetic(l, SYN_INCOMPLETE);
+	return ids[k - 1] ? k : 0;
+}
+
+/* --- copying records ------------------------------------------------------------------ */
+
+struct rec {
+	struct records_key key;
+	int64_t v[RECORDS_VALUES];
+};
+
+struct recs {
+	struct rec *r;
+	size_t n, cap;
+	bool failed;
+};
+
+static void copy_one(void *arg, uint32_t id, const struct records_key *k, const int64_t *v)
+{
+	struct recs *rs = arg;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 256;
+		struct rec *nr = realloc(rs->r, cap * sizeof(*nr));
+
+		if (!nr) {
+			rs->failed = true;
+			return;
+		}
+		rs->r = nr;
+		rs->cap = cap;
+	}
+	rs->r[rs->n].key = *k;
+	memcpy(rs->r[rs->n].v, v, sizeof(rs->r[rs->n].v));
+	rs->n++;
+}
+
+static int copy_records(struct records *r, struct recs *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	records_foreach(r, copy_one, rs);
+	if (rs->failed) {
+		free(rs->r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- writing ---------------------------------------------------------------------------- */
+
+int dump_write(const char *path, const char *kind, const struct profile *p)
+{
+	char tmp[4096 + 64], line[4096 + 64];
+	const char *slash = strrchr(path, '/');
+	uint8_t *buf = NULL;
+	size_t len;
+	int fd = -1, rc;
+
+	rc = profile_serialize_gz(p, &buf, &len);
+	if (rc < 0)
+		goto out;
+	if (slash)
+		snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
+			 (long)getpid());
+	else
+		snprintf(tmp, sizeof(tmp), ".%s.tmp.%ld", path, (long)getpid());
+	fd = dump_open_fn(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = gz_write_all(fd, buf, len);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+out:
+	free(buf);
+	if (rc < 0) {
+		log_warn("cannot write profile '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	snprintf(line, sizeof(line), "profile %s %s", kind, path);
+	log_handshake_sig(line);
+	return 0;
+}
+
+/* --- the CPU profile --------------------------------------------------------------------- */
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Thread labels: the name and the tid, so -tagfocus=thread=worker works. */
+static size_t thread_labels(uint64_t w0, uint64_t w1, char name[16], struct profile_label *lb)
+{
+	size_t n = 0;
+
+	threads_name((uint32_t)w1, name);
+	if (name[0]) {
+		lb[n].key = "thread";
+		lb[n].str = name;
+		n++;
+	}
+	lb[n].key = "tid";
+	lb[n].str = NULL;
+	lb[n].num = (int64_t)(w0 >> 32);
+	lb[n].num_unit = NULL;
+	return n + 1;
+}
+
+int dump_cpu(const char *path)
+{
+	int64_t signals = atomic_load(&cpu.n_signals), cpu_ns = atomic_load(&cpu.cpu_ns);
+	int64_t lost = atomic_load(&cpu.n_lost), lost_ns = atomic_load(&cpu.lost_cpu_ns);
+	int64_t period = cpu.period_ns, effective = period;
+	struct profile *p = profile_new();
+	uint64_t *ids = NULL;
+	struct recs rs = { 0 };
+	struct locs l = { 0 };
+	char comment[256];
+	int rc = -ENOMEM;
+
+	if (!p || locs_init(&l, p) < 0 || copy_records(&cpu.records, &rs) < 0)
+		goto out;
+	ids = malloc((CPROF_DEPTH_MAX + 2) * sizeof(*ids));
+	if (!ids)
+		goto out;
+	/* The kernel may fire CPU timers only at its tick: the period says what it did. */
+	if (signals > 0 && cpu_ns > 0)
+		effective = cpu_ns / signals;
+	profile_add_sample_type(p, "samples", "count");
+	profile_add_sample_type(p, "cpu", "nanoseconds");
+	profile_set_period(p, "cpu", "nanoseconds", effective);
+	profile_set_time(p, cpu.start_realtime_ns, now_ns(CLOCK_MONOTONIC) - cpu.start_monotonic_ns);
+	if (effective > period + period / 10) {
+		snprintf(comment, sizeof(comment),
+			 "cprof: %lld Hz requested, %lld samples/s delivered by the kernel; "
+			 "CPU time includes the intervals between them",
+			 (long long)(1000000000 / period), (long long)(1000000000 / effective));
+		profile_add_comment(p, comment);
+	}
+	for (size_t i = 0; i < rs.n; i++) {
+		const uint64_t *pcs;
+		unsigned flags;
+		int n = stacks_get((uint32_t)rs.r[i].key.w[0], &pcs, &flags);
+
+		for (int j = 0; j < n; j++)
+			note(&l, pcs[j]);
+	}
+	rc = add_mappings(&l);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < rs.n; i++) {
+		struct profile_label lb[2];
+		char name[16];
+		int64_t v[2] = { rs.r[i].v[0], rs.r[i].v[1] };
+		size_t n = stack_locations(&l, (uint32_t)rs.r[i].key.w[0], ids);
+		size_t nl = thread_labels(rs.r[i].key.w[0], rs.r[i].key.w[1], name, lb);
+
+		if (n && profile_add_sample(p, ids, n, v, lb, nl) < 0)
+			goto out;
+	}
+	if (lost) {
+		int64_t v[2] = { lost, lost_ns };
+
+		ids[0] = synthetic(&l, SYN_LOST);
+		if (ids[0])
+			profile_add_sample(p, ids, 1, v, NULL, 0);
+	}
+	rc = dump_write(path, "cpu", p);
+out:
+	locs_free(&l);
+	free(ids);
+	free(rs.r);
+	profile_free(p);
+	if (rc == -ENOMEM)
+		log_warn("cannot build the CPU profile: out of memory");
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * limits.h: every compile-time limit of the preload, in one place. Each is a bound on
+ * preallocated memory or on work done in signal context; exceeding one drops and counts
+ * the event, it never blocks or allocates.
+ */
+#ifndef CPROF_LIMITS_H
+#define CPROF_LIMITS_H
+
+/*
+ * The C library's <limits.h> too: GCC's own limits.h reaches for the next "limits.h" on
+ * the search path, which from inside preload/ is this file.
+ */
+#include_next <limits.h>
+
+/* Thread slots in the registry (threads alive at once that the profiler can sample). */
+#define CPROF_THREADS_MAX	16384
+/* Distinct stacks in the stack table, and frames stored for all of them together. */
+#define CPROF_STACKS_MAX	(1u << 17)
+#define CPROF_STACK_PCS_MAX	(1u << 23)
+/* Distinct (stack, thread, labels) records per profile kind. */
+#define CPROF_RECORDS_MAX	(1u << 18)
+/* Distinct thread names. */
+#define CPROF_NAMES_MAX		4096
+/* Frames per stack: the default of CPROF_DEPTH, and its bounds. */
+#define CPROF_DEPTH_DEFAULT	1024
+#define CPROF_DEPTH_MIN		8
+#define CPROF_DEPTH_MAX		4096
+/* Loaded objects (executable segments) and writable memory regions the unwinder knows. */
+#define CPROF_MODULES_MAX	8192
+#define CPROF_REGIONS_MAX	65536
+/* DW_CFA_remember_state nesting the CFI interpreter follows. */
+#define CPROF_CFI_STACK_MAX	4
+/* DWARF expression evaluation: operations and stack depth. */
+#define CPROF_EXPR_OPS_MAX	64
+#define CPROF_EXPR_STACK_MAX	16
+/* CFI instructions executed for one frame. */
+#define CPROF_CFI_OPS_MAX	4096
+/* Sampling rate bounds (CPROF_HZ). */
+#define CPROF_HZ_MAX		10000
+/*
+ * Symbolization (normal context, at dump time): what one object may cost inside the
+ * target. Past them an object gets fewer names, lines or inline frames, never an error.
+ */
+#define CPROF_MAPS_MAX		(64u << 20)	/* bytes of /proc/self/maps read */
+#define CPROF_SYMTAB_MAX	(32u << 20)	/* bytes of .symtab, and of .strtab, per object */
+#define CPROF_DEBUG_LINE_MAX	(64u << 20)	/* .debug_line kept per object */
+#define CPROF_INLINE_INFO_MAX	(4u << 20)	/* .debug_info read (then freed) for inlines */
+#define CPROF_INLINE_RANGES_MAX	(1u << 16)	/* inlined-call ranges kept per object */
+/* A log line, preformatted. */
+#define CPROF_LOG_LINE_MAX	512
+
+#endif

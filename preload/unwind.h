@@ -1,0 +1,33 @@
+/*
+ * unwind.h: stack capture from a signal's ucontext or from the current point, through
+ * DWARF call-frame information (.eh_frame via .eh_frame_hdr), without locks, allocation
+ * or calls into the dynamic loader. The leaf PC is exact; every caller is its return
+ * address minus 1. Frames inside libcprof.so itself are never recorded.
+ */
+#ifndef CPROF_UNWIND_H
+#define CPROF_UNWIND_H
+
+#include <stdint.h>
+#include <ucontext.h>
+
+/* Flags describing a captured stack. */
+#define UNWIND_TRUNCATED	0x1	/* stopped at the depth limit */
+#define UNWIND_INCOMPLETE	0x2	/* stopped on a frame it could not unwind */
+
+/*
+ * Captures the stack interrupted by a signal. stack_hi is the top (exclusive end) of the
+ * thread's stack when known, else 0 (the writable-region snapshot then tells). Fills at
+ * most max PCs (leaf first) and returns how many; *flags gets UNWIND_* bits.
+ * Signal context: yes.
+ */
+int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
+	       unsigned *flags);
+
+/*
+ * Captures the caller's stack (the frames of libcprof.so left out); every frame is a
+ * return address minus 1. Same contract as unwind_sig otherwise.
+ * Signal context: yes.
+ */
+int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, int max, unsigned *flags);
+
+#endif

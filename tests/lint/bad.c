@@ -1,0 +1,22 @@
+/* A file that breaks every signal-context rule, for tests/t9001-lint-signal-safety.sh. */
+#include <stdio.h>
+#include <stdlib.h>
+
+static void normal(void)
+{
+}
+
+void early_sig(void)
+{
+}
+
+/* --- signal context --- */
+
+void handler_sig(int sig)
+{
+	char *p = malloc(16);
+
+	printf("%d\n", sig);
+	normal();
+	free(p);
+}

@@ -1,0 +1,265 @@
+/*
+ * unwind_test.c: checks cprof's DWARF unwinder against libunwind, the reference, on the
+ * same stacks: captured from the current point, and from SIGPROF ucontexts taken while
+ * the program runs libc code without frame pointers (qsort callbacks, stdio, string
+ * functions), deep recursion, and its own signal handler (through the sigreturn frame).
+ * Prints "ok - ..." / "not ok - ..." per check and exits non-zero on any failure.
+ */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "modules.h"
+#include "unwind.h"
+
+#define MAX 256
+
+static int failures;
+
+static void check(int ok, const char *name, const char *detail)
+{
+	printf("%s - %s%s%s\n", ok ? "ok" : "not ok", name, ok ? "" : ": ", ok ? "" : detail);
+	failures += !ok;
+}
+
+/* libunwind's view: exact leaf, callers minus 1, as cprof records them. */
+static int lu_walk(unw_cursor_t *c, uint64_t *pcs, int max)
+{
+	int n = 0;
+
+	do {
+		unw_word_t ip;
+
+		if (unw_get_reg(c, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		pcs[n] = n == 0 ? ip : ip - 1;
+		n++;
+	} while (n < max && unw_step(c) > 0);
+	return n;
+}
+
+static int lu_here(uint64_t *pcs, int max)
+{
+	unw_context_t ctx;
+	unw_cursor_t c;
+
+	unw_getcontext(&ctx);
+	if (unw_init_local(&c, &ctx) < 0)
+		return 0;
+	return lu_walk(&c, pcs, max);
+}
+
+/* --- the same point, both unwinders ---------------------------------------------------- */
+
+static uint64_t ours[MAX], theirs[MAX];
+static int n_ours, n_theirs;
+
+static __attribute__((noinline)) void capture_both(void)
+{
+	unsigned flags;
+
+	n_ours = unwind_here_sig(0, ours, MAX, &flags);
+	n_theirs = lu_here(theirs, MAX);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) int recurse(int depth)
+{
+	int r;
+
+	if (depth == 0) {
+		capture_both();
+		return 1;
+	}
+	r = recurse(depth - 1) + 1;
+	__asm__ volatile("" ::: "memory");
+	return r;
+}
+
+/* Both lists end with the same callers once each unwinder's own frames are skipped. */
+static int same_callers(const uint64_t *a, int na, const uint64_t *b, int nb, int *common)
+{
+	for (int i = 0; i < na; i++) {
+		for (int j = 0; j < nb && j < 4; j++) {
+			if (a[i] != b[j])
+				continue;
+			if (na - i != nb - j)
+				return 0;
+			*common = na - i;
+			return memcmp(a + i, b + j, (size_t)(na - i) * 8) == 0;
+		}
+	}
+	return 0;
+}
+
+static void test_here(void)
+{
+	char detail[128];
+	int common = 0;
+
+	recurse(40);
+	snprintf(detail, sizeof(detail), "ours %d frames, libunwind %d", n_ours, n_theirs);
+	check(n_ours > 40 && same_callers(ours, n_ours, theirs + 1, n_theirs - 1, &common) &&
+	      common >= 42, "unwind_here_sig matches libunwind through 40 recursive frames",
+	      detail);
+}
+
+/* --- sampled stacks ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t in_usr1;
+static long n_samples, n_equal, n_shorter, n_ours_failed, n_sigframes;
+static uint64_t bad_ours[MAX], bad_theirs[MAX];
+static int bad_n_ours, bad_n_theirs;
+
+static void on_prof(int sig, siginfo_t *si, void *ucv)
+{
+	uint64_t a[MAX], b[MAX];
+	unw_cursor_t c;
+	unsigned flags;
+	int na, nb;
+
+	na = unwind_sig(ucv, 0, a, MAX, &flags);
+	if (unw_init_local2(&c, ucv, UNW_INIT_SIGNAL_FRAME) < 0)
+		return;
+	nb = lu_walk(&c, b, MAX);
+	n_samples++;
+	if (in_usr1)
+		n_sigframes++;
+	/* libunwind lists __restore_rt; cprof steps over it without recording it. */
+	for (int i = 1; i < nb; i++) {
+		unw_word_t ip = (unw_word_t)b[i] + 1;
+		const unsigned char *p = (const unsigned char *)ip;
+
+		if (p[0] == 0x48 && p[1] == 0xc7 && p[2] == 0xc0 && p[3] == 0x0f && p[7] == 0x0f &&
+		    p[8] == 0x05) {
+			memmove(b + i, b + i + 1, (size_t)(nb - i - 1) * 8);
+			nb--;
+			/* The frame below a signal frame is exact in cprof, ip - 1 in libunwind. */
+			if (i < nb)
+				b[i] += 1;
+		}
+	}
+	if (na == nb && memcmp(a, b, (size_t)na * 8) == 0) {
+		n_equal++;
+	} else if (na > nb && memcmp(a, b, (size_t)nb * 8) == 0) {
+		n_shorter++;	/* libunwind stopped earlier */
+	} else {
+		n_ours_failed++;
+		if (!bad_n_ours) {
+			memcpy(bad_ours, a, (size_t)na * 8);
+			memcpy(bad_theirs, b, (size_t)nb * 8);
+			bad_n_ours = na;
+			bad_n_theirs = nb;
+		}
+	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static __attribute__((noinline)) void work_qsort(void)
+{
+	static int v[20000];
+
+	for (int i = 0; i < 20000; i++)
+		v[i] = rand();
+	qsort(v, 20000, sizeof(int), cmp_int);
+}
+
+static __attribute__((noinline)) void work_stdio(void)
+{
+	char buf[256];
+	FILE *f = fopen("/dev/null", "w");
+
+	for (int i = 0; i < 2000; i++) {
+		snprintf(buf, sizeof(buf), "%d %f %s", i, i * 1.5, "text");
+		fputs(buf, f);
+	}
+	fclose(f);
+}
+
+static __attribute__((noinline)) int deep(int n)
+{
+	volatile int x = n;
+
+	if (n == 0) {
+		work_qsort();
+		return 0;
+	}
+	return deep(n - 1) + x;
+}
+
+static void on_usr1(int sig)
+{
+	in_usr1 = 1;
+	work_stdio();
+	in_usr1 = 0;
+}
+
+static void test_sampled(void)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	struct itimerspec its = { { 0, 200000 }, { 0, 200000 } };
+	timer_t t;
+	char detail[512];
+	time_t end = time(NULL) + 3;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_prof;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGPROF, &sa, NULL);
+	signal(SIGUSR1, on_usr1);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGPROF;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t);
+	timer_settime(t, 0, &its, NULL);
+	while (time(NULL) < end) {
+		work_qsort();
+		work_stdio();
+		deep(100);
+		raise(SIGUSR1);
+	}
+	its.it_value.tv_nsec = its.it_interval.tv_nsec = 0;
+	timer_settime(t, 0, &its, NULL);
+
+	snprintf(detail, sizeof(detail), "%ld samples: %ld equal, %ld longer than libunwind's, "
+		 "%ld different", n_samples, n_equal, n_shorter, n_ours_failed);
+	printf("# %s, %ld inside a signal handler\n", detail, n_sigframes);
+	check(n_samples > 100 && n_ours_failed == 0, "sampled stacks match libunwind", detail);
+	check(n_sigframes > 0, "samples were taken inside a signal handler", detail);
+	if (bad_n_ours) {
+		printf("# first difference: ours (%d) / libunwind (%d)\n", bad_n_ours, bad_n_theirs);
+		for (int i = 0; i < bad_n_ours || i < bad_n_theirs; i++)
+			printf("#   %2d %#18lx %#18lx\n", i,
+			       i < bad_n_ours ? (unsigned long)bad_ours[i] : 0ul,
+			       i < bad_n_theirs ? (unsigned long)bad_theirs[i] : 0ul);
+	}
+}
+
+int main(void)
+{
+	if (modules_init() != 0) {
+		check(0, "modules_init", strerror(errno));
+		return 1;
+	}
+	/* Same caching policy the profiler would want from libunwind: none shared. */
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	test_here();
+	test_sampled();
+	printf("%s\n", failures ? "FAIL" : "PASS");
+	return failures != 0;
+}
