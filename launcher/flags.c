@@ -1,0 +1,351 @@
+/*
+ * flags.c: the flag table, the Go-style parser and the generated usage text. Adding a flag
+ * is one row in flags_table; env.c turns the values into CPROF_ variables and main.c acts
+ * on cprofrun's own flags (those without a variable). Usage errors are printed here as one
+ * "cprofrun: ..." line; the caller exits 2.
+ */
+#include "flags.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "limits.h"	/* preload/limits.h: the library's bounds, shared */
+
+#define STR(x) STR_(x)
+#define STR_(x) #x
+#define DEPTH_DEFAULT STR(CPROF_DEPTH_DEFAULT)
+
+/*
+ * Every flag cprofrun knows. The default is what the library uses when the variable is not
+ * set (cprofrun sets a variable only for a flag that was given), so keep it in step with
+ * preload/env.c; bounds come from preload/limits.h where it has them. A row with a NULL
+ * help is an alias, listed with the row after it.
+ */
+const struct flags_def flags_table[] = {
+	/* name      kind           env            arg     default        min              max              help */
+	{ "cpu",     FLAGS_PROFILE, "CPROF_CPU",   "FILE", NULL,          0,               0,               "write a CPU profile to FILE when the program exits" },
+	{ "hz",      FLAGS_INT,     "CPROF_HZ",    "N",    "100",         1,               CPROF_HZ_MAX,    "take N CPU samples per second of CPU time" },
+	{ "depth",   FLAGS_INT,     "CPROF_DEPTH", "N",    DEPTH_DEFAULT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, "record at most N frames of each stack" },
+	{ "top",     FLAGS_BOOL,    NULL,          NULL,   NULL,          0,               0,               "after the run, print the top 10 functions of each profile to stderr" },
+	{ "h",       FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               NULL },
+	{ "help",    FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               "print this help and exit" },
+	{ "version", FLAGS_VERSION, NULL,          NULL,   NULL,          0,               0,               "print cprofrun's version and exit" },
+};
+const size_t flags_count = sizeof(flags_table) / sizeof(flags_table[0]);
+
+static void flags_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void flags_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cprofrun: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int find_n(const char *name, size_t len)
+{
+	for (size_t k = 0; k < flags_count; k++)
+		if (strlen(flags_table[k].name) == len && memcmp(flags_table[k].name, name, len) == 0)
+			return (int)k;
+	return -1;
+}
+
+int flags_find(const char *name)
+{
+	return find_n(name, strlen(name));
+}
+
+static bool takes_value(enum flags_kind kind)
+{
+	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING;
+}
+
+/* Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F FALSE false False. */
+static int parse_bool(const char *s, long *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Decimal only, no blanks: strtol alone would take " 12" and "12abc"'s prefix. */
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	const char *digits = (*s == '-' || *s == '+') ? s + 1 : s;
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*digits))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/*
+ * The library writes a temporary file beside the profile and renames it into place, so
+ * what must be writable is the directory; the file itself may not exist yet. The path is
+ * resolved through the directory's realpath so that two spellings of one file compare
+ * equal, and must not hold a newline, which would break the handshake line (handshake.h).
+ */
+static int profile_path(const char *given, char **abs_out)
+{
+	const char *slash = strrchr(given, '/');
+	const char *base = slash ? slash + 1 : given;
+	char *dir, *rdir, *abs;
+	struct stat st;
+	int err = 0;
+
+	if (strchr(given, '\n'))
+		return -EINVAL;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return -EISDIR;
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == given)
+		dir = strdup("/");
+	else
+		dir = strndup(given, (size_t)(slash - given));
+	if (!dir)
+		return -ENOMEM;
+	rdir = realpath(dir, NULL);
+	if (!rdir) {
+		err = -errno;
+		goto out_dir;
+	}
+	if (stat(rdir, &st) != 0) {
+		err = -errno;
+		goto out_rdir;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err = -ENOTDIR;
+		goto out_rdir;
+	}
+	if (access(rdir, W_OK | X_OK) != 0) {
+		err = -errno;
+		goto out_rdir;
+	}
+	if (asprintf(&abs, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base) < 0) {
+		err = -ENOMEM;
+		goto out_rdir;
+	}
+	if (stat(abs, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(abs);
+		err = -EISDIR;
+		goto out_rdir;
+	}
+	*abs_out = abs;
+out_rdir:
+	free(rdir);
+out_dir:
+	free(dir);
+	return err;
+}
+
+static int set_value(size_t k, const char *val, struct flags_value *v)
+{
+	const struct flags_def *d = &flags_table[k];
+	long num = 0;
+
+	switch (d->kind) {
+	case FLAGS_INT:
+		if (parse_int(val, d->min, d->max, &num) != 0) {
+			flags_error("invalid value \"%s\" for flag -%s: must be an integer from %ld to %ld",
+				    val, d->name, d->min, d->max);
+			return -EINVAL;
+		}
+		break;
+	case FLAGS_BOOL:
+	case FLAGS_HELP:
+	case FLAGS_VERSION:
+		if (!val)
+			num = 1;
+		else if (parse_bool(val, &num) != 0) {
+			flags_error("invalid value \"%s\" for flag -%s: must be true or false", val, d->name);
+			return -EINVAL;
+		}
+		break;
+	case FLAGS_PROFILE:
+	case FLAGS_STRING:
+		if (*val == '\0') {
+			flags_error("invalid value \"\" for flag -%s: must not be empty", d->name);
+			return -EINVAL;
+		}
+		break;
+	}
+	v->set = true;
+	v->str = val;
+	v->num = num;
+	return 0;
+}
+
+static void usage(FILE *f);
+
+static int check_profiles(struct flags_value *values)
+{
+	for (size_t k = 0; k < flags_count; k++) {
+		int err;
+
+		if (flags_table[k].kind != FLAGS_PROFILE || !values[k].set)
+			continue;
+		free(values[k].abs);
+		values[k].abs = NULL;
+		err = profile_path(values[k].str, &values[k].abs);
+		if (err == -EINVAL) {
+			flags_error("cannot write profile '%s': the name holds a newline", values[k].str);
+			return err;
+		}
+		if (err) {
+			flags_error("cannot write profile '%s': %s", values[k].str, strerror(-err));
+			return err;
+		}
+		for (size_t j = 0; j < k; j++) {
+			if (flags_table[j].kind == FLAGS_PROFILE && values[j].abs &&
+			    strcmp(values[j].abs, values[k].abs) == 0) {
+				flags_error("-%s and -%s both write to '%s'", flags_table[j].name,
+					    flags_table[k].name, values[k].str);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+int flags_parse(int argc, char **argv, struct flags_value *values)
+{
+	int i = 1;
+
+	while (i < argc) {
+		const char *a = argv[i], *name, *eq, *val;
+		size_t len;
+		int k;
+
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		i++;
+		if (strcmp(a, "--") == 0)
+			break;
+		name = a[1] == '-' ? a + 2 : a + 1;
+		if (*name == '\0' || *name == '-' || *name == '=') {
+			flags_error("bad flag syntax: %s (see cprofrun -h)", a);
+			return -EINVAL;
+		}
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		k = find_n(name, len);
+		if (k < 0) {
+			flags_error("flag provided but not defined: -%.*s (see cprofrun -h)", (int)len, name);
+			return -EINVAL;
+		}
+		val = eq ? eq + 1 : NULL;
+		if (!val && takes_value(flags_table[k].kind)) {
+			if (i >= argc) {
+				flags_error("flag needs an argument: -%s (see cprofrun -h)", name);
+				return -EINVAL;
+			}
+			val = argv[i++];
+		}
+		if (set_value((size_t)k, val, &values[k]) != 0)
+			return -EINVAL;
+		/* As in Go, -h acts when seen, before later arguments are looked at. */
+		if (flags_table[k].kind == FLAGS_HELP && values[k].num) {
+			usage(stdout);
+			return 0;
+		}
+		if (flags_table[k].kind == FLAGS_VERSION && values[k].num) {
+			printf("cprofrun %s\n", CPROF_VERSION);
+			return 0;
+		}
+	}
+	if (i >= argc) {
+		flags_error("no program given (usage: cprofrun [flags] [--] program [args...])");
+		return -EINVAL;
+	}
+	if (check_profiles(values) != 0)
+		return -EINVAL;
+	return i;
+}
+
+static void usage_flag(FILE *f, const struct flags_def *d, const char *alias)
+{
+	const char *sep = "";
+
+	fputs("  ", f);
+	if (alias)
+		fprintf(f, "-%s, ", alias);
+	fprintf(f, "-%s", d->name);
+	if (d->arg)
+		fprintf(f, "=%s", d->arg);
+	fprintf(f, "\n        %s", d->help);
+	if (d->kind == FLAGS_INT || d->def || d->env)
+		fputs(" (", f);
+	if (d->kind == FLAGS_INT) {
+		fprintf(f, "%ld to %ld", d->min, d->max);
+		sep = ", ";
+	}
+	if (d->def) {
+		fprintf(f, "%sdefault %s", sep, d->def);
+		sep = ", ";
+	}
+	if (d->env)
+		fprintf(f, "%ssets %s", sep, d->env);
+	if (d->kind == FLAGS_INT || d->def || d->env)
+		fputc(')', f);
+	fputc('\n', f);
+}
+
+/* The usage text, generated from the table. */
+static void usage(FILE *f)
+{
+	const char *alias = NULL;
+
+	fputs("usage: cprofrun [flags] [--] program [args...]\n"
+	      "\n"
+	      "Runs program with libcprof.so preloaded (LD_PRELOAD) and writes the profiles the\n"
+	      "flags ask for in pprof format: read them with go tool pprof. Flags are written\n"
+	      "-name=value, -name value or --name=value (a true/false flag: -name or -name=false)\n"
+	      "and end at the first argument that is not a flag, or at --.\n"
+	      "\n"
+	      "Flags:\n", f);
+	for (size_t k = 0; k < flags_count; k++) {
+		if (!flags_table[k].help) {
+			alias = flags_table[k].name;
+			continue;
+		}
+		usage_flag(f, &flags_table[k], alias);
+		alias = NULL;
+	}
+	fputs("\n"
+	      "Environment:\n"
+	      "  CPROF_LIB   the libcprof.so to preload (default: the one beside cprofrun, or\n"
+	      "              ../lib/cprof/libcprof.so from cprofrun's directory)\n"
+	      "  LD_PRELOAD  libcprof.so is appended to it in the program's environment\n"
+	      "  CPROF_*     variables already set reach the program unless a flag sets them\n"
+	      "\n"
+	      "Exit status: the program's own; 128+N when it was killed by signal N; 127 when it\n"
+	      "was not found, 126 when it could not be executed; 2 for a usage error or a program\n"
+	      "that cannot be profiled. See cprofrun(1).\n", f);
+}
