@@ -169,7 +169,7 @@ demo:
 	scripts/deps.sh
 	$(MAKE) all $(B)/tests/progs/demo
 	$(LAUNCHER) -cpu=$(B)/demo.prof $(B)/tests/progs/demo
-	go tool pprof -top -nodecount=15 $(B)/demo.prof
+	go tool pprof -top -cum -nodecount=12 $(B)/demo.prof
 
 bench:
 	scripts/deps.sh --bench

@@ -25,7 +25,6 @@ struct cpu_state cpu;
 
 static _Atomic bool running;
 static _Atomic int in_handler;
-static int cookie;		/* its address marks cprof's timer signals */
 static const int timer_signal = SIGPROF;
 
 static int64_t now_ns_sig(clockid_t clk);
@@ -51,7 +50,12 @@ void cpu_thread_start(struct thread *t)
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = timer_signal;
 	sev._sigev_un._tid = t->tid;
-	sev.sigev_value.sival_ptr = &cookie;
+	/*
+	 * The signal carries the slot: the handler needs no TLS to find its thread (a thread
+	 * started with raw clone may share its creator's TLS), and tells cprof's timers from
+	 * the program's by the pointer.
+	 */
+	sev.sigev_value.sival_ptr = t;
 	if (syscall(SYS_timer_create, thread_cpu_clock(t->tid), &sev, &id) < 0) {
 		/* ESRCH / EINVAL: the thread exited meanwhile. */
 		if (errno != ESRCH && errno != EINVAL)
@@ -62,6 +66,7 @@ void cpu_thread_start(struct thread *t)
 	t->cpu_ns_last = now_ns_sig(thread_cpu_clock(t->tid));
 	t->rng = ((uint64_t)t->tid << 32 | (uint64_t)t->tid) ^ (uint64_t)now_ns_sig(CLOCK_MONOTONIC);
 	t->rng |= 1;
+	t->late_ns = 0;
 	next_interval_sig(t, &its);
 	if (syscall(SYS_timer_settime, id, 0, &its, NULL) < 0) {
 		log_warn("cannot arm a CPU timer for thread %d: %s", (int)t->tid, strerror(errno));
@@ -147,16 +152,26 @@ static int64_t now_ns_sig(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* A random interval in [period/2, 3*period/2). Signal context: yes. */
+/*
+ * A random interval in [period/2, 3*period/2), less the thread's average delivery delay:
+ * the kernel fires CPU timers at its next tick, so without the correction every interval
+ * would be half a tick longer than asked (100 Hz would give 84 samples/s at 250 Hz ticks).
+ * Signal context: yes.
+ */
 static void next_interval_sig(struct thread *t, struct itimerspec *its)
 {
-	uint64_t x = t->rng, ns;
+	uint64_t x = t->rng;
+	int64_t ns;
 
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
 	t->rng = x;
-	ns = (uint64_t)cpu.period_ns / 2 + x % (uint64_t)cpu.period_ns;
+	ns = cpu.period_ns / 2 + (int64_t)(x % (uint64_t)cpu.period_ns);
+	ns -= t->late_ns;
+	if (ns < cpu.period_ns / 4)
+		ns = cpu.period_ns / 4;
+	t->armed_ns = ns;
 	memset(its, 0, sizeof(*its));
 	its->it_value.tv_sec = (time_t)(ns / 1000000000);
 	its->it_value.tv_nsec = (long)(ns % 1000000000);
@@ -172,16 +187,20 @@ bool cpu_signal_sig(int sig, siginfo_t *si, void *uc)
 	unsigned flags;
 	int n;
 
-	if (si->si_code != SI_TIMER || si->si_value.sival_ptr != &cookie)
+	if (si->si_code != SI_TIMER || !(t = threads_slot_sig(si->si_value.sival_ptr)))
 		return false;
 	atomic_fetch_add(&in_handler, 1);
-	t = threads_self_sig();
-	if (!atomic_load(&running) || !t || t->timer != si->si_timerid)
+	/* A signal from a timer since deleted (its thread left, the slot moved on). */
+	if (!atomic_load(&running) || t->timer != si->si_timerid)
 		goto out;
 	/* The sample stands for all the CPU time since the previous one. */
 	now = t0 = now_ns_sig(CLOCK_THREAD_CPUTIME_ID);
 	weight = now - t->cpu_ns_last;
 	t->cpu_ns_last = now;
+	/* How late this sample came past the interval armed, averaged. */
+	t->late_ns += (weight - t->armed_ns - t->late_ns) / 8;
+	if (t->late_ns < 0)
+		t->late_ns = 0;
 	next_interval_sig(t, &its);
 	syscall(SYS_timer_settime, t->timer, 0, &its, NULL);
 	if (weight <= 0)

@@ -365,6 +365,16 @@ struct thread *threads_self_sig(void)
 	return NULL;
 }
 
+struct thread *threads_slot_sig(void *p)
+{
+	uintptr_t a = (uintptr_t)p, base = (uintptr_t)slots;
+
+	if (!slots || a < base || a >= base + CPROF_THREADS_MAX * sizeof(*slots) ||
+	    (a - base) % sizeof(*slots))
+		return NULL;
+	return p;
+}
+
 uint32_t threads_name_sig(struct thread *t)
 {
 	/* Names change rarely (usually once, right after start): look every 64 samples. */

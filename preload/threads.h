@@ -23,6 +23,8 @@ struct thread {
 	uint64_t stack_hi;	/* top of its stack, 0 if unknown */
 	int timer;		/* kernel CPU timer id, or -1 */
 	int64_t cpu_ns_last;	/* the thread's CPU clock at its last sample */
+	int64_t armed_ns;	/* the interval the timer was last armed for */
+	int64_t late_ns;	/* average delivery delay past it (the kernel's tick) */
 	uint64_t rng;		/* xorshift state for the sampling intervals */
 	uint32_t name_id;	/* interned name, 0 until known */
 	uint32_t name_checks;
@@ -60,6 +62,12 @@ void threads_foreach(void (*fn)(struct thread *t, void *arg), void *arg);
 
 /* The calling thread's slot, or NULL if it has none. Signal context: yes. */
 struct thread *threads_self_sig(void);
+
+/*
+ * p if it points at a slot of the registry, else NULL: signals that carry a slot pointer
+ * (the CPU timers') are told from the program's own this way. Signal context: yes.
+ */
+struct thread *threads_slot_sig(void *p);
 
 /* The interned name of t's thread (refreshed now and then), 0 if unknown. Signal context: yes. */
 uint32_t threads_name_sig(struct thread *t);
