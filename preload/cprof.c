@@ -129,7 +129,7 @@ static void write_profiles(void *arg)
 				 "back; CPU samples after that point are missing");
 		/* Children that only fork and exit (shell subshells) would leave empty files. */
 		if (!forked || atomic_load(&cpu.n_signals) > 0)
-			dump_cpu(env.cpu_path);
+			cpu_write_profile(env.cpu_path);
 	}
 	if (env.stats)
 		print_stats();

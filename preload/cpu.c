@@ -5,6 +5,7 @@
  * signal's ucontext and adds (stack, thread) samples to a lock-free record table.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "dump.h"
 #include "env.h"
 #include "limits.h"
 #include "log.h"
@@ -122,6 +124,47 @@ void cpu_stop(void)
 	/* A signal already queued may still arrive; it finds running false. */
 	for (int spins = 0; atomic_load(&in_handler) && spins < 100000; spins++)
 		sched_yield();
+}
+
+static int cpu_sample(void *arg, const struct records_key *k, const int64_t *raw,
+		      int64_t *values, struct dump_label *labels, char *scratch)
+{
+	values[0] = raw[0];	/* samples */
+	values[1] = raw[1];	/* CPU nanoseconds they stand for */
+	return 0;
+}
+
+int cpu_write_profile(const char *path)
+{
+	int64_t signals = atomic_load(&cpu.n_signals), cpu_ns = atomic_load(&cpu.cpu_ns);
+	int64_t lost[2] = { atomic_load(&cpu.n_lost), atomic_load(&cpu.lost_cpu_ns) };
+	int64_t period = cpu.period_ns, effective = period;
+	char comment[256];
+	struct dump_kind k = {
+		.kind = "cpu",
+		.types = { "samples", "count", "cpu", "nanoseconds", NULL },
+		.period_type = "cpu",
+		.period_unit = "nanoseconds",
+		.time_ns = cpu.start_realtime_ns,
+		.duration_ns = now_ns_sig(CLOCK_MONOTONIC) - cpu.start_monotonic_ns,
+		.thread_labels = true,
+		.records = &cpu.records,
+		.sample = cpu_sample,
+		.lost = lost[0] ? lost : NULL,
+	};
+
+	/* The kernel may fire CPU timers only at its tick: the period says what it did. */
+	if (signals > 0 && cpu_ns > 0)
+		effective = cpu_ns / signals;
+	k.period = effective;
+	if (effective > period + period / 10) {
+		snprintf(comment, sizeof(comment),
+			 "cprof: %lld Hz requested, %lld samples/s delivered by the kernel; "
+			 "CPU time includes the intervals between them",
+			 (long long)(1000000000 / period), (long long)(1000000000 / effective));
+		k.comment = comment;
+	}
+	return dump_profile(&k, path);
 }
 
 bool cpu_running(void)

@@ -42,6 +42,12 @@ int cpu_start(void);
 /* Stops every timer and waits until no handler is running. Normal context. */
 void cpu_stop(void);
 
+/*
+ * Writes the CPU profile (everything since cpu_start) to path: Go's sample types
+ * samples/count and cpu/nanoseconds. Normal context. 0 or -errno (logged).
+ */
+int cpu_write_profile(const char *path);
+
 /* True between cpu_start and cpu_stop. */
 bool cpu_running(void);
 

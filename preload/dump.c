@@ -8,10 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "cpu.h"
 #include "dump.h"
 #include "gz.h"
 #include "limits.h"
@@ -326,22 +324,14 @@ out:
 	return 0;
 }
 
-/* --- the CPU profile --------------------------------------------------------------------- */
-
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+/* --- building a profile ------------------------------------------------------------------ */
 
 /* Thread labels: the name and the tid, so -tagfocus=thread=worker works. */
-static size_t thread_labels(uint64_t w0, uint64_t w1, char name[16], struct profile_label *lb)
+static size_t thread_labels(const struct records_key *k, char name[16], struct profile_label *lb)
 {
 	size_t n = 0;
 
-	threads_name((uint32_t)w1, name);
+	threads_name((uint32_t)k->w[1], name);
 	if (name[0]) {
 		lb[n].key = "thread";
 		lb[n].str = name;
@@ -349,42 +339,43 @@ static size_t thread_labels(uint64_t w0, uint64_t w1, char name[16], struct prof
 	}
 	lb[n].key = "tid";
 	lb[n].str = NULL;
-	lb[n].num = (int64_t)(w0 >> 32);
+	lb[n].num = (int64_t)(k->w[0] >> 32);
 	lb[n].num_unit = NULL;
 	return n + 1;
 }
 
-int dump_cpu(const char *path)
+static int describe(struct profile *p, const struct dump_kind *k, size_t *n_types)
 {
-	int64_t signals = atomic_load(&cpu.n_signals), cpu_ns = atomic_load(&cpu.cpu_ns);
-	int64_t lost = atomic_load(&cpu.n_lost), lost_ns = atomic_load(&cpu.lost_cpu_ns);
-	int64_t period = cpu.period_ns, effective = period;
+	size_t n = 0;
+	int rc = 0;
+
+	for (; n < DUMP_TYPES_MAX && k->types[2 * n]; n++)
+		rc |= profile_add_sample_type(p, k->types[2 * n], k->types[2 * n + 1]);
+	rc |= profile_set_period(p, k->period_type, k->period_unit, k->period);
+	if (k->default_type)
+		rc |= profile_set_default_sample_type(p, k->default_type);
+	profile_set_time(p, k->time_ns, k->duration_ns);
+	if (k->comment)
+		rc |= profile_add_comment(p, k->comment);
+	*n_types = n;
+	return rc ? -ENOMEM : 0;
+}
+
+struct profile *dump_build(const struct dump_kind *k)
+{
 	struct profile *p = profile_new();
 	uint64_t *ids = NULL;
 	struct recs rs = { 0 };
 	struct locs l = { 0 };
-	char comment[256];
+	size_t n_types;
 	int rc = -ENOMEM;
 
-	if (!p || locs_init(&l, p) < 0 || copy_records(&cpu.records, &rs) < 0)
+	if (!p || locs_init(&l, p) < 0 || copy_records(k->records, &rs) < 0)
 		goto out;
 	ids = malloc((CPROF_DEPTH_MAX + 2) * sizeof(*ids));
-	if (!ids)
+	if (!ids || describe(p, k, &n_types) < 0)
 		goto out;
-	/* The kernel may fire CPU timers only at its tick: the period says what it did. */
-	if (signals > 0 && cpu_ns > 0)
-		effective = cpu_ns / signals;
-	profile_add_sample_type(p, "samples", "count");
-	profile_add_sample_type(p, "cpu", "nanoseconds");
-	profile_set_period(p, "cpu", "nanoseconds", effective);
-	profile_set_time(p, cpu.start_realtime_ns, now_ns(CLOCK_MONOTONIC) - cpu.start_monotonic_ns);
-	if (effective > period + period / 10) {
-		snprintf(comment, sizeof(comment),
-			 "cprof: %lld Hz requested, %lld samples/s delivered by the kernel; "
-			 "CPU time includes the intervals between them",
-			 (long long)(1000000000 / period), (long long)(1000000000 / effective));
-		profile_add_comment(p, comment);
-	}
+	/* Symbolize everything first: a mapping's has_* flags need every one of its addresses. */
 	for (size_t i = 0; i < rs.n; i++) {
 		const uint64_t *pcs;
 		unsigned flags;
@@ -397,29 +388,57 @@ int dump_cpu(const char *path)
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < rs.n; i++) {
-		struct profile_label lb[2];
-		char name[16];
-		int64_t v[2] = { rs.r[i].v[0], rs.r[i].v[1] };
-		size_t n = stack_locations(&l, (uint32_t)rs.r[i].key.w[0], ids);
-		size_t nl = thread_labels(rs.r[i].key.w[0], rs.r[i].key.w[1], name, lb);
+		struct profile_label lb[DUMP_LABELS_MAX + 2];
+		struct dump_label dl[DUMP_LABELS_MAX];
+		int64_t v[DUMP_TYPES_MAX] = { 0 };
+		char name[16], scratch[256];
+		size_t n, nl = 0;
+		int extra = k->sample(k->arg, &rs.r[i].key, rs.r[i].v, v, dl, scratch);
 
-		if (n && profile_add_sample(p, ids, n, v, lb, nl) < 0)
+		if (extra < 0)
+			continue;
+		n = stack_locations(&l, (uint32_t)rs.r[i].key.w[0], ids);
+		if (k->thread_labels)
+			nl = thread_labels(&rs.r[i].key, name, lb);
+		for (int j = 0; j < extra && j < DUMP_LABELS_MAX; j++, nl++) {
+			lb[nl].key = dl[j].key;
+			lb[nl].str = dl[j].str;
+			lb[nl].num = dl[j].num;
+			lb[nl].num_unit = dl[j].unit;
+		}
+		if (n && profile_add_sample(p, ids, n, v, lb, nl) < 0) {
+			rc = -ENOMEM;
 			goto out;
+		}
 	}
-	if (lost) {
-		int64_t v[2] = { lost, lost_ns };
-
+	if (k->lost) {
 		ids[0] = synthetic(&l, SYN_LOST);
-		if (ids[0])
-			profile_add_sample(p, ids, 1, v, NULL, 0);
+		if (ids[0] && profile_add_sample(p, ids, 1, k->lost, NULL, 0) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
-	rc = dump_write(path, "cpu", p);
+	rc = 0;
 out:
 	locs_free(&l);
 	free(ids);
 	free(rs.r);
+	if (rc < 0) {
+		log_warn("cannot build the %s profile: out of memory", k->kind);
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int dump_profile(const struct dump_kind *k, const char *path)
+{
+	struct profile *p = dump_build(k);
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	rc = dump_write(path, k->kind, p);
 	profile_free(p);
-	if (rc == -ENOMEM)
-		log_warn("cannot build the CPU profile: out of memory");
 	return rc;
 }

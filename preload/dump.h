@@ -8,12 +8,62 @@
 #define CPROF_DUMP_H
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include "records.h"
 
 struct profile;
 
-/* Writes the CPU profile (everything since cpu_start) to path. 0 or -errno (logged). */
-int dump_cpu(const char *path);
+#define DUMP_TYPES_MAX	4	/* sample types of one profile */
+#define DUMP_LABELS_MAX	8	/* labels a kind's callback may add to one sample */
+
+/* A label a collector attaches to a sample: str for a string label, else num (and unit). */
+struct dump_label {
+	const char *key;
+	const char *str;
+	int64_t num;
+	const char *unit;
+};
+
+/*
+ * One kind of profile, as a collector describes it: Go's sample and period types for
+ * that kind, and a callback that turns each record of its table into sample values.
+ * Record keys follow one layout for every collector (records.h): w[0] is the stack id
+ * (low 32 bits) and the tid (high 32), w[1] the thread name id (low) and the label set
+ * (high), w[2] is the collector's own.
+ */
+struct dump_kind {
+	const char *kind;		/* "cpu", "heap", ...: the name the launcher is told */
+	const char *types[2 * DUMP_TYPES_MAX + 1];	/* type, unit, type, unit, ..., NULL */
+	const char *period_type, *period_unit;
+	int64_t period;
+	const char *default_type;	/* NULL: the last type, as Go leaves it */
+	int64_t time_ns;		/* time_nanos */
+	int64_t duration_ns;		/* 0: not written (Go writes it for CPU only) */
+	const char *comment;		/* or NULL */
+	bool thread_labels;		/* label samples with thread (name) and tid */
+	struct records *records;
+	/*
+	 * Fills values[] (one per type) for a record whose counters are raw[], and may add up
+	 * to DUMP_LABELS_MAX labels (strings may point into scratch, 256 bytes). Returns the
+	 * number of labels, or -1 to leave the record out.
+	 */
+	int (*sample)(void *arg, const struct records_key *k, const int64_t *raw,
+		      int64_t *values, struct dump_label *labels, char *scratch);
+	void *arg;
+	const int64_t *lost;		/* values of a [lost samples] sample, or NULL */
+};
+
+/*
+ * Builds (and symbolizes) the profile a collector describes, from a copy of its records
+ * taken now. NULL when out of memory (logged). Free with profile_free.
+ */
+struct profile *dump_build(const struct dump_kind *k);
+
+/* dump_build then dump_write. 0 or -errno (logged). */
+int dump_profile(const struct dump_kind *k, const char *path);
 
 /*
  * Serializes p gzipped and writes it to path atomically, then tells the launcher
