@@ -25,6 +25,7 @@
 
 static int wake_fd = -1;
 static _Atomic bool alive;
+static void (*_Atomic hooks[16])(void);
 static _Atomic pid_t bg_tid;
 
 /*
@@ -95,6 +96,17 @@ void bg_run(void (*fn)(void *), void *arg)
 	futex_wake(&job.state);
 }
 
+int bg_add_hook(void (*fn)(void))
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		void (*none)(void) = NULL;
+
+		if (atomic_compare_exchange_strong(&hooks[i], &none, fn))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
 void bg_fork_child(void)
 {
 	atomic_store(&alive, false);
@@ -117,6 +129,12 @@ static void *bg_main(void *arg)
 		if (poll(&pfd, 1, 100) > 0 && read(wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 			break;
 		take_job();
+		for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+			void (*fn)(void) = atomic_load(&hooks[i]);
+
+			if (fn)
+				fn();
+		}
 		tick++;
 		if (modules_changed())
 			modules_refresh();

@@ -20,6 +20,13 @@ void bg_run(void (*fn)(void *), void *arg);
 /* In a fork child: the background thread is gone; forget its state, then bg_start. */
 void bg_fork_child(void);
 
+/*
+ * Registers fn to run on the background thread every time it wakes: every 100 ms, and
+ * at once after bg_wake_sig (a collector's dump request). Hooks must be quick or do
+ * their slow work only when they have something to do. At most 16. Normal context.
+ */
+int bg_add_hook(void (*fn)(void));
+
 /* Wakes the thread early (a dump request). Signal context: yes. */
 void bg_wake_sig(void);
 

@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
+#include "labels.h"
 #include "limits.h"
 #include "log.h"
 #include "sigs.h"
@@ -257,7 +258,7 @@ bool cpu_signal_sig(int sig, siginfo_t *si, void *uc)
 	}
 	if (stack) {
 		key.w[0] = stack | (uint64_t)(uint32_t)t->tid << 32;
-		key.w[1] = threads_name_sig(t);
+		key.w[1] = threads_name_sig(t) | (uint64_t)labels_current_sig() << 32;
 		key.w[2] = 0;
 		v[0] = 1;
 		v[1] = weight;

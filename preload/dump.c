@@ -5,6 +5,7 @@
  * resolved everything), and the file appears atomically under its final name.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "dump.h"
 #include "gz.h"
+#include "labels.h"
 #include "limits.h"
 #include "log.h"
 #include "profile.h"
@@ -388,8 +390,8 @@ struct profile *dump_build(const struct dump_kind *k)
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < rs.n; i++) {
-		struct profile_label lb[DUMP_LABELS_MAX + 2];
-		struct dump_label dl[DUMP_LABELS_MAX];
+		struct profile_label lb[2 * DUMP_LABELS_MAX + 2];
+		struct dump_label dl[2 * DUMP_LABELS_MAX];
 		int64_t v[DUMP_TYPES_MAX] = { 0 };
 		char name[16], scratch[256];
 		size_t n, nl = 0;
@@ -397,10 +399,15 @@ struct profile *dump_build(const struct dump_kind *k)
 
 		if (extra < 0)
 			continue;
+		if (extra > DUMP_LABELS_MAX)
+			extra = DUMP_LABELS_MAX;
+		/* The program's own labels (cprof.h), from the record's label set. */
+		extra += (int)labels_get((uint32_t)(rs.r[i].key.w[1] >> 32), dl + extra,
+					 DUMP_LABELS_MAX);
 		n = stack_locations(&l, (uint32_t)rs.r[i].key.w[0], ids);
 		if (k->thread_labels)
 			nl = thread_labels(&rs.r[i].key, name, lb);
-		for (int j = 0; j < extra && j < DUMP_LABELS_MAX; j++, nl++) {
+		for (int j = 0; j < extra; j++, nl++) {
 			lb[nl].key = dl[j].key;
 			lb[nl].str = dl[j].str;
 			lb[nl].num = dl[j].num;
@@ -441,4 +448,78 @@ int dump_profile(const struct dump_kind *k, const char *path)
 	rc = dump_write(path, k->kind, p);
 	profile_free(p);
 	return rc;
+}
+
+/* --- named sources ------------------------------------------------------------------------ */
+
+#define SOURCES_MAX 64
+
+static const struct dump_source *_Atomic sources[SOURCES_MAX];
+static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int dump_register(const struct dump_source *src)
+{
+	int rc = -ENOSPC;
+
+	pthread_mutex_lock(&sources_lock);
+	for (size_t i = 0; i < SOURCES_MAX; i++) {
+		const struct dump_source *cur = atomic_load(&sources[i]);
+
+		if (cur && !strcmp(cur->name, src->name)) {
+			rc = -EEXIST;
+			break;
+		}
+		if (!cur) {
+			atomic_store(&sources[i], src);
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sources_lock);
+	return rc;
+}
+
+const struct dump_source *dump_find(const char *name)
+{
+	for (size_t i = 0; i < SOURCES_MAX; i++) {
+		const struct dump_source *cur = atomic_load(&sources[i]);
+
+		if (!cur)
+			break;
+		if (!strcmp(cur->name, name))
+			return cur;
+	}
+	return NULL;
+}
+
+size_t dump_sources(const struct dump_source **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < SOURCES_MAX && n < max; i++) {
+		const struct dump_source *cur = atomic_load(&sources[i]);
+
+		if (!cur)
+			break;
+		out[n++] = cur;
+	}
+	return n;
+}
+
+struct profile *dump_build_source(const char *name)
+{
+	static pthread_mutex_t building = PTHREAD_MUTEX_INITIALIZER;
+	const struct dump_source *src = dump_find(name);
+	struct dump_kind k;
+	struct profile *p = NULL;
+
+	if (!src)
+		return NULL;
+	/* One describe-and-build at a time: a source's describe storage is reused. */
+	pthread_mutex_lock(&building);
+	memset(&k, 0, sizeof(k));
+	if (src->describe(&k) == 0)
+		p = dump_build(&k);
+	pthread_mutex_unlock(&building);
+	return p;
 }

@@ -66,6 +66,37 @@ struct profile *dump_build(const struct dump_kind *k);
 int dump_profile(const struct dump_kind *k, const char *path);
 
 /*
+ * A profile the program can be asked for by name, as Go's pprof.Lookup has them: heap,
+ * allocs, goroutine (threads), threadcreate, block, mutex, and custom profiles. The exit
+ * path, the dump signal and the HTTP server find them here. (The CPU profile is not one:
+ * it covers a time window and has its own entry points in cpu.h.)
+ */
+struct dump_source {
+	const char *name;		/* Go's name, as in /debug/pprof/NAME */
+	const char *description;	/* the /debug/pprof/ index text (Go's wording) */
+	/*
+	 * Describes the profile as of now into *k. Storage k points to (strings, arg) must
+	 * stay valid until the next describe of this source; dump calls describe, builds,
+	 * and is done before calling it again (one at a time per source). 0 or -errno.
+	 */
+	int (*describe)(struct dump_kind *k);
+	/* The count the index page shows (records, or threads for goroutine). */
+	size_t (*count)(void);
+};
+
+/* Adds a source (the struct must live for ever). 0, -EEXIST or -ENOSPC. Normal context. */
+int dump_register(const struct dump_source *src);
+
+/* The source with this name, or NULL. */
+const struct dump_source *dump_find(const char *name);
+
+/* Every registered source, in registration order, into out[0..max); returns how many. */
+size_t dump_sources(const struct dump_source **out, size_t max);
+
+/* Builds the named source's profile as of now; NULL if unknown or out of memory. */
+struct profile *dump_build_source(const char *name);
+
+/*
  * Serializes p gzipped and writes it to path atomically, then tells the launcher
  * ("profile <kind> <path>"). 0 or -errno; a failure is logged once per path and cause.
  */
