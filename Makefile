@@ -174,7 +174,7 @@ demo:
 bench:
 	scripts/deps.sh --bench
 	$(MAKE) all $(PROG_BIN) $(BENCH_BIN)
-	tests/bench/run
+	@for b in tests/bench/run-*; do echo; echo "== $$b"; $$b || exit 1; done
 
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/tests/bench/%)
