@@ -86,8 +86,12 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
 	finish
 fi
 chmod 755 "$T"
+# A copy nobody can reach wherever the tree is (a fresh clone may sit in a 0700 folder);
+# it finds its library through CPROF_LIB.
+cp "$CPROFRUN" "$T/cprofrun" || broken "cannot copy cprofrun"
+CPROFRUN=$T/cprofrun
 nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-$nobody test -x "$CPROFRUN" -a -r "$T/libstub.so" || skip "user nobody cannot run $CPROFRUN"
+$nobody test -x "$CPROFRUN" -a -r "$T/libstub.so" || broken "user nobody cannot run $CPROFRUN"
 if findmnt -no OPTIONS -T "$T" | grep -qw nosuid; then
 	skip "$T is on a nosuid file system"
 fi
