@@ -104,35 +104,42 @@ static bool rd_bytes(struct cursor *c, void *v, size_t n)
 	return true;
 }
 
-static bool rd_uleb(struct cursor *c, uint64_t *v)
+/* A LEB128 number's bits, how many there are, and its last byte (for the sign). */
+static bool rd_leb(struct cursor *c, uint64_t *v, unsigned *shift, uint8_t *last)
 {
 	uint64_t r = 0;
-	unsigned shift = 0;
+	unsigned sh = 0;
 	uint8_t b;
 
 	do {
-		if (!rd_u8(c, &b) || shift > 63)
+		if (!rd_u8(c, &b) || sh > 63)
 			return false;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
+		r |= (uint64_t)(b & 0x7f) << sh;
+		sh += 7;
 	} while (b & 0x80);
 	*v = r;
+	*shift = sh;
+	*last = b;
 	return true;
+}
+
+static bool rd_uleb(struct cursor *c, uint64_t *v)
+{
+	unsigned shift;
+	uint8_t last;
+
+	return rd_leb(c, v, &shift, &last);
 }
 
 static bool rd_sleb(struct cursor *c, int64_t *v)
 {
-	uint64_t r = 0;
-	unsigned shift = 0;
-	uint8_t b;
+	uint64_t r;
+	unsigned shift;
+	uint8_t last;
 
-	do {
-		if (!rd_u8(c, &b) || shift > 63)
-			return false;
-		r |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-	} while (b & 0x80);
-	if (shift < 64 && (b & 0x40))
+	if (!rd_leb(c, &r, &shift, &last))
+		return false;
+	if (shift < 64 && (last & 0x40))
 		r |= ~(uint64_t)0 << shift;
 	*v = (int64_t)r;
 	return true;
