@@ -169,8 +169,11 @@ static void *thread_start(void *p)
 {
 	struct start s = *(struct start *)p;
 
+	/* The profiler's own bookkeeping, not the program's allocations. */
+	cprof_tls.in_cprof++;
 	free(p);
 	register_self();
+	cprof_tls.in_cprof--;
 	return s.fn(s.arg);
 }
 
@@ -184,14 +187,19 @@ CPROF_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 		return EAGAIN;
 	if (!atomic_load(&ready) || cprof_tls.in_cprof)
 		return real_pthread_create(th, attr, fn, arg);
+	cprof_tls.in_cprof++;
 	s = malloc(sizeof(*s));
+	cprof_tls.in_cprof--;
 	if (!s)
 		return real_pthread_create(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
 	rc = real_pthread_create(th, attr, thread_start, s);
-	if (rc)
+	if (rc) {
+		cprof_tls.in_cprof++;
 		free(s);
+		cprof_tls.in_cprof--;
+	}
 	return rc;
 }
 
