@@ -2,7 +2,7 @@
 # Four equally busy threads (named worker-0..3 with pthread_setname_np): each has 25% of
 # the profile within 5 points, samples carry thread and tid labels, -tagfocus=thread=...
 # selects one thread in go tool pprof, and the total CPU time in the profile is within 5%
-# of what the kernel counted for the process, at -hz=100 and at -hz=1000 (where the
+# of what getrusage says the process used, at -hz=100 and at -hz=1000 (where the
 # kernel fires CPU timers only at its own tick).
 . tests/lib.sh
 need go
@@ -29,7 +29,7 @@ for hz in 100 1000; do
 	check "hz=$hz: threads_worker is in the focused profile" grep -q ' threads_worker$' "$f.focus"
 	truth=$(awk '$1 == "cpu_ns" { print $2 }' "$T/run-$hz.out")
 	got=$(percent "$all" "$truth")
-	check "hz=$hz: profile CPU time is $got% of what the kernel counted (100 +- 5)" \
+	check "hz=$hz: profile CPU time is $got% of what getrusage counted (100 +- 5)" \
 		within "$got" 100 5
 done
 finish
