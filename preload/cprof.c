@@ -52,7 +52,12 @@ static void fork_child(void)
 	cpu_fork_child();
 	threads_fork_child();
 	bg_fork_child();
-	bg_start();
+	/*
+	 * The thread costs about 100 us, which a child that is about to exec would waste; a
+	 * child with nothing to collect has no use for it (bg_run then works inline).
+	 */
+	if (cpu_running())
+		bg_start();
 }
 
 static int start(void)
@@ -144,6 +149,9 @@ static void finish(void)
 	if (getpid() != atomic_load(&profiled_pid))
 		return;
 	if (!atomic_compare_exchange_strong(&state, &expected, FINISHED))
+		return;
+	/* A fork child that never ran long enough to be sampled has nothing to write. */
+	if (forked && !env.stats && atomic_load(&cpu.n_signals) == 0)
 		return;
 	cprof_tls.in_cprof++;
 	bg_run(write_profiles, NULL);

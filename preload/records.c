@@ -68,9 +68,18 @@ const struct records_key *records_key(struct records *r, uint32_t id)
 
 void records_clear(struct records *r)
 {
+	void *idx;
+
 	if (!r->index)
 		return;
-	memset((void *)r->index, 0, r->slots * sizeof(*r->index));
+	/*
+	 * A fresh mapping over the index instead of a memset: a fork child clears its copy,
+	 * and touching every page of it would cost a page fault each.
+	 */
+	idx = mmap((void *)r->index, r->slots * sizeof(*r->index), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	if (idx == MAP_FAILED)
+		memset((void *)r->index, 0, r->slots * sizeof(*r->index));
 	atomic_store(&r->n, 0);
 	atomic_store(&r->n_dropped, 0);
 }
