@@ -88,9 +88,10 @@ $(B)/obj/preload/%.o: preload/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
-$(LIB): $(PRE_OBJ) $(B)/libcprofenc.a
+$(LIB): $(PRE_OBJ) $(B)/libcprofenc.a preload/libcprof.map
 	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread \
-	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined
+	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
+	      -Wl,--version-script=preload/libcprof.map
 
 # --- launcher ----------------------------------------------------------------------------
 $(B)/obj/launcher/%.o: launcher/%.c $(GEN_H)
