@@ -11,8 +11,10 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 #include <time.h>
 
+#include "bg.h"
 #include "block.h"
 #include "common.h"
 #include "dump.h"
@@ -84,6 +86,20 @@ static const char *const call_names[BLOCK_CALLS] = {
 };
 
 static _Atomic int64_t rate_ns;		/* 0: off */
+/*
+ * The wrappers time calls with the TSC (rdtsc costs about half of the vDSO's
+ * clock_gettime) once its rate has been measured against CLOCK_MONOTONIC over a second,
+ * and only while the kernel itself keeps time with it (then it is constant, never stops
+ * and is synchronized between CPUs); clock_gettime until then or otherwise. tsc_mult:
+ * nanoseconds per tick << 32, 0 for clock_gettime.
+ */
+static _Atomic uint64_t tsc_mult;
+static struct {
+	enum { CAL_OFF, CAL_WAITING, CAL_DONE, CAL_NEVER } state;
+	uint64_t tsc0;
+	int64_t ns0;
+	unsigned checks;
+} cal;
 static struct records records;		/* key: waiting stack, tid, name, labels; w[2] the call */
 static _Atomic int64_t n_lost, lost_ns;	/* events that could not be recorded (count fixed point) */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -95,6 +111,55 @@ static int64_t now_realtime(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* True when the kernel's clocksource is the TSC. */
+static bool kernel_uses_tsc(void)
+{
+	char buf[32];
+	ssize_t n = -1;
+	int fd;
+
+	cprof_tls.in_cprof++;
+	fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	cprof_tls.in_cprof--;
+	return n == 4 && !memcmp(buf, "tsc\n", 4);
+}
+
+/*
+ * A background hook: after a second of profiling, measures the TSC's rate and switches
+ * the wrappers to it if the kernel keeps time with the TSC; then checks that every ten
+ * seconds, and goes back to clock_gettime for good if the kernel stops.
+ */
+static void calibrate(void)
+{
+	uint64_t ticks;
+	int64_t ns;
+
+	if (!atomic_load(&rate_ns) || cal.state == CAL_NEVER)
+		return;
+	if (cal.state == CAL_DONE) {
+		if (++cal.checks % 100 == 0 && !kernel_uses_tsc()) {
+			atomic_store(&tsc_mult, 0);
+			cal.state = CAL_NEVER;
+		}
+		return;
+	}
+	ns = block_now_sig() - cal.ns0;
+	ticks = __builtin_ia32_rdtsc() - cal.tsc0;
+	if (ns < 1000000000)
+		return;
+	if (!ticks || !kernel_uses_tsc()) {
+		cal.state = CAL_NEVER;
+		return;
+	}
+	atomic_store(&tsc_mult, (uint64_t)(((unsigned __int128)ns << 32) / ticks));
+	cal.state = CAL_DONE;
 }
 
 int block_start(int64_t rate)
@@ -110,6 +175,11 @@ int block_start(int64_t rate)
 		real_mutex_unlock(&init_lock);
 		if (rc < 0)
 			return rc;
+	}
+	if (rate > 0 && cal.state == CAL_OFF) {
+		cal.tsc0 = __builtin_ia32_rdtsc();
+		cal.ns0 = block_now_sig();
+		cal.state = bg_add_hook(calibrate) == 0 ? CAL_WAITING : CAL_NEVER;
 	}
 	atomic_store(&rate_ns, rate);
 	mutex_watch_block(rate > 0);
@@ -264,20 +334,33 @@ void block_event_sig(enum block_call call, int64_t ns)
 	errno = saved;
 }
 
+/* A start time: TSC ticks and the multiplier to convert them, or (mult 0) nanoseconds. */
+struct stamp {
+	uint64_t t;
+	uint64_t mult;
+};
+
 /* Whether to time this call: the profile is on and the program (not cprof) is calling. */
-static inline __attribute__((always_inline)) bool begin_sig(int64_t *t0)
+static inline __attribute__((always_inline)) bool begin_sig(struct stamp *s)
 {
 	if (likely(!atomic_load_explicit(&rate_ns, memory_order_relaxed)) || cprof_tls.in_cprof)
 		return false;
-	*t0 = block_now_sig();
+	s->mult = atomic_load_explicit(&tsc_mult, memory_order_relaxed);
+	s->t = s->mult ? __builtin_ia32_rdtsc() : (uint64_t)block_now_sig();
 	return true;
 }
 
-static inline __attribute__((always_inline)) void end_sig(int64_t t0, enum block_call call)
+static inline __attribute__((always_inline)) void end_sig(const struct stamp *s,
+							  enum block_call call)
 {
 	int saved = errno;
+	int64_t ns;
 
-	block_event_sig(call, block_now_sig() - t0);
+	if (s->mult)
+		ns = (int64_t)(((unsigned __int128)(__builtin_ia32_rdtsc() - s->t) * s->mult) >> 32);
+	else
+		ns = block_now_sig() - (int64_t)s->t;
+	block_event_sig(call, ns);
 	errno = saved;
 }
 
@@ -288,16 +371,37 @@ static inline __attribute__((always_inline)) void end_sig(int64_t t0, enum block
  */
 #define BLOCK_TIMED(call, name, fail, ...) do {					\
 	__typeof__(real_##name(__VA_ARGS__)) r_;					\
-	int64_t t0_;									\
+	struct stamp t0_;								\
 											\
 	if (unlikely(!real_##name) && (real_init(), !real_##name))			\
 		return fail;								\
-	if (likely(!begin_sig(&t0_)))							\
+	if (!begin_sig(&t0_))								\
 		return real_##name(__VA_ARGS__);					\
 	r_ = real_##name(__VA_ARGS__);							\
-	end_sig(t0_, call);								\
+	end_sig(&t0_, call);								\
 	return r_;									\
 } while (0)
+
+/*
+ * Defines the wrapper of libc's name: when the profile is off, a load, a test and a jump
+ * to the real function (so the compiler keeps everything else out of that path); the
+ * rest in name##_timed_sig. params and args are the parenthesized parameter list and
+ * the arguments.
+ */
+#define BLOCK_WRAP(ret, name, call, fail, params, args)				\
+static __attribute__((noinline)) ret name##_timed_sig params			\
+{										\
+	BLOCK_TIMED(call, name, fail, BLOCK_UNPAREN args);			\
+}										\
+										\
+CPROF_EXPORT ret name params							\
+{										\
+	if (likely(!atomic_load_explicit(&rate_ns, memory_order_relaxed)) &&	\
+	    likely(real_##name != NULL))					\
+		return real_##name args;					\
+	return name##_timed_sig args;						\
+}
+#define BLOCK_UNPAREN(...) __VA_ARGS__
 
 /* What a missing function returns: -1 with errno, or the error number (pthread style). */
 #define FAIL_ERRNO	(errno = ENOSYS, -1)
@@ -348,191 +452,149 @@ CPROF_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, c
 		    abstime);
 }
 
-CPROF_EXPORT int pthread_join(pthread_t th, void **ret)
-{
-	BLOCK_TIMED(BLOCK_JOIN, pthread_join, FAIL_NUMBER, th, ret);
-}
+BLOCK_WRAP(int, pthread_join, BLOCK_JOIN, FAIL_NUMBER,
+	   (pthread_t th, void **ret),
+	   (th, ret))
 
-CPROF_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
-{
-	BLOCK_TIMED(BLOCK_BARRIER_WAIT, pthread_barrier_wait, FAIL_NUMBER, b);
-}
+BLOCK_WRAP(int, pthread_barrier_wait, BLOCK_BARRIER_WAIT, FAIL_NUMBER,
+	   (pthread_barrier_t *b),
+	   (b))
 
-CPROF_EXPORT int sem_wait(sem_t *s)
-{
-	BLOCK_TIMED(BLOCK_SEM_WAIT, sem_wait, FAIL_ERRNO, s);
-}
+BLOCK_WRAP(int, sem_wait, BLOCK_SEM_WAIT, FAIL_ERRNO,
+	   (sem_t *s),
+	   (s))
 
-CPROF_EXPORT int sem_timedwait(sem_t *s, const struct timespec *abstime)
-{
-	BLOCK_TIMED(BLOCK_SEM_TIMEDWAIT, sem_timedwait, FAIL_ERRNO, s, abstime);
-}
+BLOCK_WRAP(int, sem_timedwait, BLOCK_SEM_TIMEDWAIT, FAIL_ERRNO,
+	   (sem_t *s, const struct timespec *abstime),
+	   (s, abstime))
 
-CPROF_EXPORT int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
-{
-	BLOCK_TIMED(BLOCK_SEM_CLOCKWAIT, sem_clockwait, FAIL_ERRNO, s, clock, abstime);
-}
+BLOCK_WRAP(int, sem_clockwait, BLOCK_SEM_CLOCKWAIT, FAIL_ERRNO,
+	   (sem_t *s, clockid_t clock, const struct timespec *abstime),
+	   (s, clock, abstime))
 
-CPROF_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
-{
-	BLOCK_TIMED(BLOCK_NANOSLEEP, nanosleep, FAIL_ERRNO, req, rem);
-}
+BLOCK_WRAP(int, nanosleep, BLOCK_NANOSLEEP, FAIL_ERRNO,
+	   (const struct timespec *req, struct timespec *rem),
+	   (req, rem))
 
-CPROF_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
-				 struct timespec *rem)
-{
-	BLOCK_TIMED(BLOCK_CLOCK_NANOSLEEP, clock_nanosleep, FAIL_NUMBER, clock, flags, req, rem);
-}
+BLOCK_WRAP(int, clock_nanosleep, BLOCK_CLOCK_NANOSLEEP, FAIL_NUMBER,
+	   (clockid_t clock, int flags, const struct timespec *req, struct timespec *rem),
+	   (clock, flags, req, rem))
 
-CPROF_EXPORT unsigned int sleep(unsigned int seconds)
-{
-	BLOCK_TIMED(BLOCK_SLEEP, sleep, seconds, seconds);
-}
+BLOCK_WRAP(unsigned int, sleep, BLOCK_SLEEP, seconds,
+	   (unsigned int seconds),
+	   (seconds))
 
-CPROF_EXPORT int usleep(useconds_t usec)
-{
-	BLOCK_TIMED(BLOCK_USLEEP, usleep, FAIL_ERRNO, usec);
-}
+BLOCK_WRAP(int, usleep, BLOCK_USLEEP, FAIL_ERRNO,
+	   (useconds_t usec),
+	   (usec))
 
-CPROF_EXPORT ssize_t read(int fd, void *buf, size_t n)
-{
-	BLOCK_TIMED(BLOCK_READ, read, FAIL_ERRNO, fd, buf, n);
-}
+BLOCK_WRAP(ssize_t, read, BLOCK_READ, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n),
+	   (fd, buf, n))
 
-CPROF_EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-	BLOCK_TIMED(BLOCK_WRITE, write, FAIL_ERRNO, fd, buf, n);
-}
+BLOCK_WRAP(ssize_t, write, BLOCK_WRITE, FAIL_ERRNO,
+	   (int fd, const void *buf, size_t n),
+	   (fd, buf, n))
 
-CPROF_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
-{
-	BLOCK_TIMED(BLOCK_READV, readv, FAIL_ERRNO, fd, iov, n);
-}
+BLOCK_WRAP(ssize_t, readv, BLOCK_READV, FAIL_ERRNO,
+	   (int fd, const struct iovec *iov, int n),
+	   (fd, iov, n))
 
-CPROF_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
-{
-	BLOCK_TIMED(BLOCK_WRITEV, writev, FAIL_ERRNO, fd, iov, n);
-}
+BLOCK_WRAP(ssize_t, writev, BLOCK_WRITEV, FAIL_ERRNO,
+	   (int fd, const struct iovec *iov, int n),
+	   (fd, iov, n))
 
-CPROF_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
-{
-	BLOCK_TIMED(BLOCK_PREAD, pread, FAIL_ERRNO, fd, buf, n, off);
-}
+BLOCK_WRAP(ssize_t, pread, BLOCK_PREAD, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, off_t off),
+	   (fd, buf, n, off))
 
-CPROF_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
-{
-	BLOCK_TIMED(BLOCK_PWRITE, pwrite, FAIL_ERRNO, fd, buf, n, off);
-}
+BLOCK_WRAP(ssize_t, pwrite, BLOCK_PWRITE, FAIL_ERRNO,
+	   (int fd, const void *buf, size_t n, off_t off),
+	   (fd, buf, n, off))
 
-CPROF_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
-{
-	BLOCK_TIMED(BLOCK_PREAD, pread64, FAIL_ERRNO, fd, buf, n, off);
-}
+BLOCK_WRAP(ssize_t, pread64, BLOCK_PREAD, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, off64_t off),
+	   (fd, buf, n, off))
 
-CPROF_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
-{
-	BLOCK_TIMED(BLOCK_PWRITE, pwrite64, FAIL_ERRNO, fd, buf, n, off);
-}
+BLOCK_WRAP(ssize_t, pwrite64, BLOCK_PWRITE, FAIL_ERRNO,
+	   (int fd, const void *buf, size_t n, off64_t off),
+	   (fd, buf, n, off))
 
-CPROF_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
-{
-	BLOCK_TIMED(BLOCK_RECV, recv, FAIL_ERRNO, fd, buf, n, flags);
-}
+BLOCK_WRAP(ssize_t, recv, BLOCK_RECV, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, int flags),
+	   (fd, buf, n, flags))
 
-CPROF_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG addr,
-			      socklen_t *len)
-{
-	BLOCK_TIMED(BLOCK_RECVFROM, recvfrom, FAIL_ERRNO, fd, buf, n, flags, addr, len);
-}
+BLOCK_WRAP(ssize_t, recvfrom, BLOCK_RECVFROM, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG addr, socklen_t *len),
+	   (fd, buf, n, flags, addr, len))
 
-CPROF_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
-{
-	BLOCK_TIMED(BLOCK_RECVMSG, recvmsg, FAIL_ERRNO, fd, msg, flags);
-}
+BLOCK_WRAP(ssize_t, recvmsg, BLOCK_RECVMSG, FAIL_ERRNO,
+	   (int fd, struct msghdr *msg, int flags),
+	   (fd, msg, flags))
 
-CPROF_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
-	BLOCK_TIMED(BLOCK_SEND, send, FAIL_ERRNO, fd, buf, n, flags);
-}
+BLOCK_WRAP(ssize_t, send, BLOCK_SEND, FAIL_ERRNO,
+	   (int fd, const void *buf, size_t n, int flags),
+	   (fd, buf, n, flags))
 
-CPROF_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
-			    __CONST_SOCKADDR_ARG addr, socklen_t len)
-{
-	BLOCK_TIMED(BLOCK_SENDTO, sendto, FAIL_ERRNO, fd, buf, n, flags, addr, len);
-}
+BLOCK_WRAP(ssize_t, sendto, BLOCK_SENDTO, FAIL_ERRNO,
+	   (int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr, socklen_t len),
+	   (fd, buf, n, flags, addr, len))
 
-CPROF_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	BLOCK_TIMED(BLOCK_SENDMSG, sendmsg, FAIL_ERRNO, fd, msg, flags);
-}
+BLOCK_WRAP(ssize_t, sendmsg, BLOCK_SENDMSG, FAIL_ERRNO,
+	   (int fd, const struct msghdr *msg, int flags),
+	   (fd, msg, flags))
 
-CPROF_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len)
-{
-	BLOCK_TIMED(BLOCK_ACCEPT, accept, FAIL_ERRNO, fd, addr, len);
-}
+BLOCK_WRAP(int, accept, BLOCK_ACCEPT, FAIL_ERRNO,
+	   (int fd, __SOCKADDR_ARG addr, socklen_t *len),
+	   (fd, addr, len))
 
-CPROF_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags)
-{
-	BLOCK_TIMED(BLOCK_ACCEPT4, accept4, FAIL_ERRNO, fd, addr, len, flags);
-}
+BLOCK_WRAP(int, accept4, BLOCK_ACCEPT4, FAIL_ERRNO,
+	   (int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags),
+	   (fd, addr, len, flags))
 
-CPROF_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
-{
-	BLOCK_TIMED(BLOCK_CONNECT, connect, FAIL_ERRNO, fd, addr, len);
-}
+BLOCK_WRAP(int, connect, BLOCK_CONNECT, FAIL_ERRNO,
+	   (int fd, __CONST_SOCKADDR_ARG addr, socklen_t len),
+	   (fd, addr, len))
 
-CPROF_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	BLOCK_TIMED(BLOCK_POLL, poll, FAIL_ERRNO, fds, n, timeout);
-}
+BLOCK_WRAP(int, poll, BLOCK_POLL, FAIL_ERRNO,
+	   (struct pollfd *fds, nfds_t n, int timeout),
+	   (fds, n, timeout))
 
-CPROF_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
-		       const sigset_t *mask)
-{
-	BLOCK_TIMED(BLOCK_PPOLL, ppoll, FAIL_ERRNO, fds, n, timeout, mask);
-}
+BLOCK_WRAP(int, ppoll, BLOCK_PPOLL, FAIL_ERRNO,
+	   (struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask),
+	   (fds, n, timeout, mask))
 
-CPROF_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
-{
-	BLOCK_TIMED(BLOCK_SELECT, select, FAIL_ERRNO, n, r, w, e, timeout);
-}
+BLOCK_WRAP(int, select, BLOCK_SELECT, FAIL_ERRNO,
+	   (int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout),
+	   (n, r, w, e, timeout))
 
-CPROF_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout,
-			 const sigset_t *mask)
-{
-	BLOCK_TIMED(BLOCK_PSELECT, pselect, FAIL_ERRNO, n, r, w, e, timeout, mask);
-}
+BLOCK_WRAP(int, pselect, BLOCK_PSELECT, FAIL_ERRNO,
+	   (int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout, const sigset_t *mask),
+	   (n, r, w, e, timeout, mask))
 
-CPROF_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
-{
-	BLOCK_TIMED(BLOCK_EPOLL_WAIT, epoll_wait, FAIL_ERRNO, ep, ev, max, timeout);
-}
+BLOCK_WRAP(int, epoll_wait, BLOCK_EPOLL_WAIT, FAIL_ERRNO,
+	   (int ep, struct epoll_event *ev, int max, int timeout),
+	   (ep, ev, max, timeout))
 
-CPROF_EXPORT int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout,
-			     const sigset_t *mask)
-{
-	BLOCK_TIMED(BLOCK_EPOLL_PWAIT, epoll_pwait, FAIL_ERRNO, ep, ev, max, timeout, mask);
-}
+BLOCK_WRAP(int, epoll_pwait, BLOCK_EPOLL_PWAIT, FAIL_ERRNO,
+	   (int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *mask),
+	   (ep, ev, max, timeout, mask))
 
-CPROF_EXPORT pid_t wait(int *status)
-{
-	BLOCK_TIMED(BLOCK_WAIT, wait, FAIL_ERRNO, status);
-}
+BLOCK_WRAP(pid_t, wait, BLOCK_WAIT, FAIL_ERRNO,
+	   (int *status),
+	   (status))
 
-CPROF_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
-{
-	BLOCK_TIMED(BLOCK_WAITPID, waitpid, FAIL_ERRNO, pid, status, options);
-}
+BLOCK_WRAP(pid_t, waitpid, BLOCK_WAITPID, FAIL_ERRNO,
+	   (pid_t pid, int *status, int options),
+	   (pid, status, options))
 
-CPROF_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
-{
-	BLOCK_TIMED(BLOCK_WAITID, waitid, FAIL_ERRNO, type, id, info, options);
-}
+BLOCK_WRAP(int, waitid, BLOCK_WAITID, FAIL_ERRNO,
+	   (idtype_t type, id_t id, siginfo_t *info, int options),
+	   (type, id, info, options))
 
-CPROF_EXPORT int flock(int fd, int op)
-{
-	BLOCK_TIMED(BLOCK_FLOCK, flock, FAIL_ERRNO, fd, op);
-}
+BLOCK_WRAP(int, flock, BLOCK_FLOCK, FAIL_ERRNO,
+	   (int fd, int op),
+	   (fd, op))
 
 /*
  * fcntl's third argument is an int, a pointer or nothing, depending on cmd. It is taken
@@ -570,40 +632,30 @@ CPROF_EXPORT int fcntl64(int fd, int cmd, ...)
 }
 
 /* The _FORTIFY_SOURCE entry points: the same calls, with the buffer size checked. */
-CPROF_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	BLOCK_TIMED(BLOCK_READ, __read_chk, FAIL_ERRNO, fd, buf, n, buflen);
-}
+BLOCK_WRAP(ssize_t, __read_chk, BLOCK_READ, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, size_t buflen),
+	   (fd, buf, n, buflen))
 
-CPROF_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
-{
-	BLOCK_TIMED(BLOCK_PREAD, __pread_chk, FAIL_ERRNO, fd, buf, n, off, buflen);
-}
+BLOCK_WRAP(ssize_t, __pread_chk, BLOCK_PREAD, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, off_t off, size_t buflen),
+	   (fd, buf, n, off, buflen))
 
-CPROF_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen)
-{
-	BLOCK_TIMED(BLOCK_PREAD, __pread64_chk, FAIL_ERRNO, fd, buf, n, off, buflen);
-}
+BLOCK_WRAP(ssize_t, __pread64_chk, BLOCK_PREAD, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, off64_t off, size_t buflen),
+	   (fd, buf, n, off, buflen))
 
-CPROF_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
-{
-	BLOCK_TIMED(BLOCK_RECV, __recv_chk, FAIL_ERRNO, fd, buf, n, buflen, flags);
-}
+BLOCK_WRAP(ssize_t, __recv_chk, BLOCK_RECV, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, size_t buflen, int flags),
+	   (fd, buf, n, buflen, flags))
 
-CPROF_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-				    __SOCKADDR_ARG addr, socklen_t *len)
-{
-	BLOCK_TIMED(BLOCK_RECVFROM, __recvfrom_chk, FAIL_ERRNO, fd, buf, n, buflen, flags, addr,
-		    len);
-}
+BLOCK_WRAP(ssize_t, __recvfrom_chk, BLOCK_RECVFROM, FAIL_ERRNO,
+	   (int fd, void *buf, size_t n, size_t buflen, int flags, __SOCKADDR_ARG addr, socklen_t *len),
+	   (fd, buf, n, buflen, flags, addr, len))
 
-CPROF_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
-{
-	BLOCK_TIMED(BLOCK_POLL, __poll_chk, FAIL_ERRNO, fds, n, timeout, fdslen);
-}
+BLOCK_WRAP(int, __poll_chk, BLOCK_POLL, FAIL_ERRNO,
+	   (struct pollfd *fds, nfds_t n, int timeout, size_t fdslen),
+	   (fds, n, timeout, fdslen))
 
-CPROF_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
-			     const sigset_t *mask, size_t fdslen)
-{
-	BLOCK_TIMED(BLOCK_PPOLL, __ppoll_chk, FAIL_ERRNO, fds, n, timeout, mask, fdslen);
-}
+BLOCK_WRAP(int, __ppoll_chk, BLOCK_PPOLL, FAIL_ERRNO,
+	   (struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t fdslen),
+	   (fds, n, timeout, mask, fdslen))

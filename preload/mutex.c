@@ -24,47 +24,67 @@
 /*
  * Waits in progress, keyed by lock address: a waiter publishes the time it started
  * waiting; every unlock of that lock charges the time each of its waiters waited since
- * then (or since the previous unlock charged it) to the unlocker's stack, moves the
- * waiter's time up to now, and leaves the record it charged in the entry; the waiter,
- * once it has the lock, charges what is left of its wait (the wake-up after the last
- * unlock) to that record. So each nanosecond a waiter waited is charged once, to the
- * holder whose release ended that stretch of waiting, and a waiter counts as one
- * contention. (Go charges a waiter's wait up to the unlock that wakes it, all of it to
- * that unlock; the totals agree except for the wake-up, which Go leaves out.)
+ * then (or since the previous unlock charged it) to the unlocker's stack and moves the
+ * waiter's time up to now; the waiter, once it has the lock, charges what is left (its
+ * wake-up after the last unlock) to the record of that unlock. So each nanosecond a
+ * waiter waited is charged once, to the holder whose release ended that stretch of
+ * waiting, and a waiter counts as one contention. (Go charges a waiter's wait up to the
+ * unlock that wakes it, all of it to that unlock; the totals agree except for the
+ * wake-up, which Go leaves out.)
  *
  * Layout and protocol, lock-free and bounded:
  *
- *   entry.key       lock address << KEY_SHIFT | waiters counted in the entry
- *                   (0 waiters: free; any lock may claim it, address and all, by CAS)
- *   entry.since[i]  a waiter's start, or the last time an unlock charged it; bit 0 set
- *                   once it was counted; 0: free slot
- *   entry.release   the record the last charging unlock added to (id << 32), and the
- *                   low 32 bits of its lock's address; entry.release_ns: when
+ *   entry.key        lock address << KEY_SHIFT | waiters counted in the entry
+ *                    (0 waiters: free; any lock may claim it, address and all, by CAS)
+ *   entry.since[i]   a waiter's start, or the last time an unlock charged it, and bits
+ *                    COUNTED (once it was counted) and READER; 0: free slot
+ *   entry.release    the record the last charging unlock added to (id << 32; id 0 while
+ *                    that unlock is still recording), and the low 32 bits of the lock's
+ *                    address; entry.release_ns: when
+ *   entry.tail_ns,   wake-ups handed over by waiters that left while their unlock was
+ *   entry.tail_n     still recording, for it to add
  *
  *   waiter:   count itself in an entry of its address (or claim a free one) within
  *             WAITS_PROBES of the address's hash, CAS a free slot from 0 to its start,
  *             then n_waiting++. Leaving: take the slot (exchange with 0), count--,
- *             n_waiting--, then charge the rest to entry.release if that is its lock's
- *             and came after its start. So a free entry has empty slots, and an entry
- *             never changes address while it has waiters.
- *   unlocker: after the real unlock, if n_waiting > 0: for each entry of its address in
- *             the probe window (stopping at a never-used one), CAS each slot from s to
- *             now | 1 and charge now - s; then set the entries' release.
+ *             n_waiting--; if entry.release is its lock's and came after its start, add
+ *             the rest to that record, or, if its id is 0 yet, to entry.tail, then take
+ *             the tail back (exchange) and add it itself if the id appeared meanwhile.
+ *   unlocker: before the real unlock (waiters cannot leave yet), if n_waiting > 0: for
+ *             each entry of its address in the probe window (stopping at a never-used
+ *             one), CAS each slot from s to now | COUNTED, charging now - s (a read
+ *             unlock leaves the slots of waiting readers alone), and set release
+ *             to (0, now). After the unlock: record the charge at its stack, set release
+ *             to the record's id, then take entry.tail (exchange) and add it.
  *
- * A lock with more waiters than its probe window holds, or a slot reused between an
- * unlocker's reads (a waiter left and another lock's waiter came), costs accuracy only.
+ * So a free entry has empty slots, and an entry never changes address while it has
+ * waiters. A lock with more waiters than its probe window holds, or an entry reused
+ * between two reads (its waiters left and another lock's came), costs accuracy only.
  */
-#define WAITS_SLOTS	5
+#define WAITS_SLOTS	11
 #define WAITS_PROBES	16
 #define KEY_SHIFT	8
 #define KEY_COUNT_MAX	((1u << KEY_SHIFT) - 1)
-#define COUNTED		1
+/* The low bits of a slot's time. */
+#define COUNTED		1	/* the waiter was counted as a contention */
+#define READER		2	/* it waits for a read lock: read unlocks do not charge it */
+#define TIME_MASK	(~(int64_t)3)
 
 struct waits_entry {
 	_Atomic uint64_t key;
 	_Atomic uint64_t release;
 	_Atomic int64_t release_ns;
+	_Atomic int64_t tail_ns;
+	_Atomic int64_t tail_n;
 	_Atomic int64_t since[WAITS_SLOTS];
+};
+
+/* An unlock's charge, between its two halves (before and after the real unlock). */
+struct charge {
+	int64_t now, delay, count;
+	uint32_t tag;
+	int n;
+	struct waits_entry *e[WAITS_PROBES];
 };
 
 struct waits_ref {
@@ -268,8 +288,11 @@ static bool take_count_sig(struct waits_entry *e, uint64_t addr)
 	return false;
 }
 
-/* Publishes a wait for lock that started at t0, if this contention is sampled. */
-static bool wait_begin_sig(const void *lock, int64_t t0, struct waits_ref *ref)
+/*
+ * Publishes a wait for lock that started at t0 (for a read lock: reader), if this
+ * contention is sampled.
+ */
+static bool wait_begin_sig(const void *lock, int64_t t0, bool reader, struct waits_ref *ref)
 {
 	uint64_t addr = (uint64_t)(uintptr_t)lock;
 	int f = atomic_load_explicit(&fraction, memory_order_relaxed);
@@ -287,7 +310,7 @@ static bool wait_begin_sig(const void *lock, int64_t t0, struct waits_ref *ref)
 			int64_t free_slot = 0;
 
 			if (atomic_compare_exchange_strong(&e->since[i], &free_slot,
-							   t0 & ~(int64_t)COUNTED)) {
+							   (t0 & TIME_MASK) | (reader ? READER : 0))) {
 				ref->e = e;
 				ref->slot = i;
 				ref->tag = (uint32_t)addr;
@@ -312,25 +335,47 @@ static void add_sig(uint32_t id, const int64_t *v)
 	atomic_fetch_add_explicit(&lost_ns, v[1], memory_order_relaxed);
 }
 
+/* Takes e's handed-over wake-ups and adds them to record id. */
+static void take_tails_sig(struct waits_entry *e, uint32_t id)
+{
+	int64_t v[2];
+
+	v[1] = atomic_exchange(&e->tail_ns, 0);
+	v[0] = atomic_exchange(&e->tail_n, 0);
+	if (v[0] || v[1])
+		add_sig(id, v);
+}
+
 /*
- * The wait is over at t1 (acquired if charge): unpublishes it, and charges what no unlock
- * charged to the record of the release that ended it.
+ * The wait is over at t1 (the lock acquired, or timed out, if charge): unpublishes it,
+ * and charges what no unlock charged to the record of the release that ended it.
  */
 static void wait_end_sig(const struct waits_ref *ref, int64_t t1, bool charge)
 {
 	struct waits_entry *e = ref->e;
-	int64_t s = atomic_exchange(&e->since[ref->slot], 0), from = s & ~(int64_t)COUNTED;
-	uint64_t rel = atomic_load(&e->release);
-	int64_t rel_ns = atomic_load(&e->release_ns), f, v[2];
+	int64_t s = atomic_exchange(&e->since[ref->slot], 0), from = s & TIME_MASK;
+	int64_t rel_ns, f, v[2];
+	uint64_t rel;
 
 	atomic_fetch_sub(&e->key, 1);
 	atomic_fetch_sub(&n_waiting, 1);
+	rel = atomic_load(&e->release);
+	rel_ns = atomic_load(&e->release_ns);
 	f = atomic_load_explicit(&fraction, memory_order_relaxed);
 	if (!charge || t1 <= from || f <= 0 || (uint32_t)rel != ref->tag || rel_ns < ref->t0)
 		return;
 	v[0] = (s & COUNTED ? 0 : 1) * f;
 	v[1] = (t1 - from) * f;
-	add_sig((uint32_t)(rel >> 32), v);
+	if (rel >> 32) {
+		add_sig((uint32_t)(rel >> 32), v);
+		return;
+	}
+	/* Its unlock is still recording: hand the rest over, unless it finished meanwhile. */
+	atomic_fetch_add(&e->tail_n, v[0]);
+	atomic_fetch_add(&e->tail_ns, v[1]);
+	rel = atomic_load(&e->release);
+	if ((uint32_t)rel == ref->tag && rel >> 32)
+		take_tails_sig(e, (uint32_t)(rel >> 32));
 }
 
 /* Adds count contentions and delay ns, scaled by the fraction, at the caller's stack. */
@@ -352,19 +397,21 @@ static uint32_t record_sig(int64_t count, int64_t delay)
 	return id;
 }
 
-void mutex_release_sig(const void *lock)
+/*
+ * The first half of an unlock, before the real one: charges the waiters of lock up to
+ * now (into c; a read unlock leaves waiting readers alone) and marks their entries as
+ * being released. False when nobody waited.
+ */
+static bool charge_begin_sig(const void *lock, bool read_unlock, struct charge *c)
 {
 	uint64_t addr = (uint64_t)(uintptr_t)lock;
-	struct waits_entry *charged[WAITS_PROBES];
-	int64_t now, delay = 0, count = 0;
-	int saved, n_charged = 0;
-	uint32_t id;
 
-	if (likely(atomic_load(&n_waiting) <= 0) || cprof_tls.in_cprof || !waits ||
-	    addr >> (64 - KEY_SHIFT))
-		return;
-	saved = errno;
-	now = block_now_sig() & ~(int64_t)COUNTED;
+	if (cprof_tls.in_cprof || !waits || addr >> (64 - KEY_SHIFT))
+		return false;
+	c->now = block_now_sig() & TIME_MASK;
+	c->delay = c->count = 0;
+	c->tag = (uint32_t)addr;
+	c->n = 0;
 	for (int p = 0; p < WAITS_PROBES; p++) {
 		struct waits_entry *e = entry_sig(addr, p);
 		uint64_t k = atomic_load(&e->key);
@@ -375,24 +422,56 @@ void mutex_release_sig(const void *lock)
 		if (k >> KEY_SHIFT != addr || !(k & KEY_COUNT_MAX))
 			continue;
 		for (int i = 0; i < WAITS_SLOTS; i++) {
-			int64_t s = atomic_load(&e->since[i]), from = s & ~(int64_t)COUNTED;
+			int64_t s = atomic_load(&e->since[i]), from = s & TIME_MASK;
 
-			if (!s || from >= now ||
-			    !atomic_compare_exchange_strong(&e->since[i], &s, now | COUNTED))
+			if (!s || from >= c->now || (read_unlock && (s & READER)) ||
+			    !atomic_compare_exchange_strong(&e->since[i], &s,
+							    c->now | COUNTED | (s & READER)))
 				continue;
-			delay += now - from;
-			count += !(s & COUNTED);
+			c->delay += c->now - from;
+			c->count += !(s & COUNTED);
 			hit = true;
 		}
-		if (hit)
-			charged[n_charged++] = e;
-	}
-	if (delay > 0 && (id = record_sig(count, delay))) {
-		for (int i = 0; i < n_charged; i++) {
-			atomic_store(&charged[i]->release_ns, now);
-			atomic_store(&charged[i]->release, (uint64_t)id << 32 | (uint32_t)addr);
+		if (hit) {
+			atomic_store(&e->release_ns, c->now);
+			atomic_store(&e->release, c->tag);
+			c->e[c->n++] = e;
 		}
 	}
+	return c->n > 0;
+}
+
+/*
+ * The second half, after the real unlock (released: it succeeded): records the charge
+ * at the caller's stack and publishes the record for the waiters' wake-ups.
+ */
+static void charge_end_sig(const struct charge *c, bool released)
+{
+	uint32_t id = released ? record_sig(c->count, c->delay) : 0;
+
+	for (int i = 0; i < c->n; i++) {
+		struct waits_entry *e = c->e[i];
+
+		if (!id) {
+			/* Nothing to charge the wake-ups to: they are dropped. */
+			atomic_store(&e->release_ns, 0);
+			continue;
+		}
+		atomic_store(&e->release, (uint64_t)id << 32 | c->tag);
+		take_tails_sig(e, id);
+	}
+}
+
+void mutex_release_sig(const void *lock)
+{
+	struct charge c;
+	int saved;
+
+	if (likely(atomic_load(&n_waiting) <= 0))
+		return;
+	saved = errno;
+	if (charge_begin_sig(lock, false, &c))
+		charge_end_sig(&c, true);
 	errno = saved;
 }
 
@@ -404,27 +483,31 @@ struct lock_op {
 	const struct timespec *abstime;
 };
 
+/* real_fn(...), resolved first if cprof's constructor has not run yet; ENOSYS if none. */
+#define CALL_REAL(real_fn, ...)							\
+	(likely(real_fn != NULL) || (real_init(), real_fn != NULL) ? real_fn(__VA_ARGS__) : ENOSYS)
+
 static int lock_real_sig(const struct lock_op *op)
 {
 	switch (op->call) {
 	case BLOCK_MUTEX_LOCK:
-		return real_pthread_mutex_lock(op->lock);
+		return CALL_REAL(real_pthread_mutex_lock, op->lock);
 	case BLOCK_MUTEX_TIMEDLOCK:
-		return real_pthread_mutex_timedlock(op->lock, op->abstime);
+		return CALL_REAL(real_pthread_mutex_timedlock, op->lock, op->abstime);
 	case BLOCK_MUTEX_CLOCKLOCK:
-		return real_pthread_mutex_clocklock(op->lock, op->clock, op->abstime);
+		return CALL_REAL(real_pthread_mutex_clocklock, op->lock, op->clock, op->abstime);
 	case BLOCK_RWLOCK_RDLOCK:
-		return real_pthread_rwlock_rdlock(op->lock);
+		return CALL_REAL(real_pthread_rwlock_rdlock, op->lock);
 	case BLOCK_RWLOCK_TIMEDRDLOCK:
-		return real_pthread_rwlock_timedrdlock(op->lock, op->abstime);
+		return CALL_REAL(real_pthread_rwlock_timedrdlock, op->lock, op->abstime);
 	case BLOCK_RWLOCK_CLOCKRDLOCK:
-		return real_pthread_rwlock_clockrdlock(op->lock, op->clock, op->abstime);
+		return CALL_REAL(real_pthread_rwlock_clockrdlock, op->lock, op->clock, op->abstime);
 	case BLOCK_RWLOCK_WRLOCK:
-		return real_pthread_rwlock_wrlock(op->lock);
+		return CALL_REAL(real_pthread_rwlock_wrlock, op->lock);
 	case BLOCK_RWLOCK_TIMEDWRLOCK:
-		return real_pthread_rwlock_timedwrlock(op->lock, op->abstime);
+		return CALL_REAL(real_pthread_rwlock_timedwrlock, op->lock, op->abstime);
 	case BLOCK_RWLOCK_CLOCKWRLOCK:
-		return real_pthread_rwlock_clockwrlock(op->lock, op->clock, op->abstime);
+		return CALL_REAL(real_pthread_rwlock_clockwrlock, op->lock, op->clock, op->abstime);
 	default:
 		return EINVAL;
 	}
@@ -447,7 +530,7 @@ static int try_real_sig(const struct lock_op *op)
 }
 
 /* The lock was busy: wait for it with the real call, timed, published as a wait. */
-static __attribute__((noinline)) int contended_sig(const struct lock_op *op)
+static int contended_sig(const struct lock_op *op)
 {
 	struct waits_ref ref;
 	int64_t t0, t1;
@@ -455,7 +538,8 @@ static __attribute__((noinline)) int contended_sig(const struct lock_op *op)
 	int saved = errno, rc;
 
 	t0 = block_now_sig();
-	published = wait_begin_sig(op->lock, t0, &ref);
+	published = wait_begin_sig(op->lock, t0, op->call >= BLOCK_RWLOCK_RDLOCK &&
+				   op->call <= BLOCK_RWLOCK_CLOCKRDLOCK, &ref);
 	errno = saved;
 	rc = lock_real_sig(op);
 	saved = errno;
@@ -478,6 +562,16 @@ static __attribute__((noinline)) int contended_sig(const struct lock_op *op)
  */
 #define KIND_ROBUST	16
 #define KIND_PRIO_PROTECT	64
+
+/* The trylock said rc: anything but EBUSY is for the real lock to answer. */
+static __attribute__((noinline)) int busy_sig(enum block_call call, void *lock, int rc)
+{
+	const struct lock_op op = { call, lock, 0, NULL };
+
+	if (rc != EBUSY || cprof_tls.in_cprof)
+		return lock_real_sig(&op);
+	return contended_sig(&op);
+}
 
 static inline bool special_kind_sig(const pthread_mutex_t *m)
 {
@@ -504,121 +598,163 @@ static __attribute__((noinline)) int special_sig(const struct lock_op *op)
 }
 
 /*
- * Every lock wrapper: the real lock when nothing watches locks; else the real trylock,
- * which for the other mutex kinds and rwlocks acquires exactly when the lock would have
- * without waiting (a recursive mutex's owner, a robust mutex whose owner died:
- * EOWNERDEAD) and changes nothing when it fails. Any other answer than EBUSY is left to
- * the real lock, which gives its own (EDEADLK for an error-checking mutex's owner,
- * EAGAIN, EINVAL...).
+ * The lock wrappers' common path, out of line: the real lock (resolved first if this is
+ * a call before cprof's constructor) when nothing watches locks; else the
+ * real trylock, which for the other mutex kinds and rwlocks acquires exactly when the
+ * lock would have without waiting (a recursive mutex's owner, a robust mutex whose owner
+ * died: EOWNERDEAD) and changes nothing when it fails. Any other answer than EBUSY is
+ * left to the real lock, which gives its own (EDEADLK for an error-checking mutex's
+ * owner, EAGAIN, EINVAL...).
  */
-static inline __attribute__((always_inline)) int lock_sig(const struct lock_op *op)
+static __attribute__((noinline)) int lock_sig(enum block_call call, void *lock, clockid_t clock,
+					      const struct timespec *abstime)
 {
+	const struct lock_op op = { call, lock, clock, abstime }, *o = &op;
 	int rc;
 
-	if (likely(!atomic_load_explicit(&watch, memory_order_relaxed)))
-		return lock_real_sig(op);
-	if (op->call <= BLOCK_MUTEX_CLOCKLOCK && unlikely(special_kind_sig(op->lock)))
-		return special_sig(op);
-	rc = try_real_sig(op);
-	if (likely(rc == 0 || rc == EOWNERDEAD))
+	if (!atomic_load_explicit(&watch, memory_order_relaxed))
+		return lock_real_sig(o);
+	if (call <= BLOCK_MUTEX_CLOCKLOCK && unlikely(special_kind_sig(lock)))
+		return special_sig(o);
+	rc = try_real_sig(o);
+	if (rc == 0 || rc == EOWNERDEAD)
 		return rc;
 	if (rc != EBUSY || cprof_tls.in_cprof)
-		return lock_real_sig(op);
-	return contended_sig(op);
+		return lock_real_sig(o);
+	return contended_sig(o);
 }
 
+/*
+ * The unlock wrappers' path when some thread waits somewhere: its waiters are charged
+ * before the real unlock, so none can leave uncharged; a mutex only by its owner (an
+ * error-checking mutex's unlock by another thread fails); an rwlock's readers only by
+ * its writer (glibc's __cur_writer tells a write unlock from a read unlock).
+ */
+static __attribute__((noinline)) int unlock_sig(void *lock, bool rw)
+{
+	struct thread *t = threads_self_sig();
+	pthread_rwlock_t *l = lock;
+	pthread_mutex_t *m = lock;
+	struct charge c;
+	bool charged;
+	int saved = errno, rc;
+
+	if (rw)
+		charged = charge_begin_sig(lock, !t || l->__data.__cur_writer != t->tid, &c);
+	else
+		charged = (!t || m->__data.__owner == t->tid) && charge_begin_sig(lock, false, &c);
+	errno = saved;
+	if (rw)
+		rc = CALL_REAL(real_pthread_rwlock_unlock, lock);
+	else
+		rc = CALL_REAL(real_pthread_mutex_unlock, lock);
+	if (charged) {
+		saved = errno;
+		charge_end_sig(&c, rc == 0);
+		errno = saved;
+	}
+	return rc;
+}
+
+/*
+ * The wrappers. When nothing watches locks: a load, a test and a jump to the real
+ * function. The hot ones (mutex lock, rwlock read and write lock) also keep the
+ * uncontended watched path inline: one real trylock.
+ */
 CPROF_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	if (unlikely(!real_pthread_mutex_lock) && (real_init(), !real_pthread_mutex_lock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_MUTEX_LOCK, m, 0, NULL });
+	unsigned w = atomic_load_explicit(&watch, memory_order_relaxed);
+	int rc;
+
+	if (likely(!w) && likely(real_pthread_mutex_lock != NULL))
+		return real_pthread_mutex_lock(m);
+	if (!w || !real_pthread_mutex_lock || special_kind_sig(m))
+		return lock_sig(BLOCK_MUTEX_LOCK, m, 0, NULL);
+	rc = real_pthread_mutex_trylock(m);
+	if (likely(rc == 0 || rc == EOWNERDEAD))
+		return rc;
+	return busy_sig(BLOCK_MUTEX_LOCK, m, rc);
 }
 
 CPROF_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_mutex_timedlock) &&
-	    (real_init(), !real_pthread_mutex_timedlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_MUTEX_TIMEDLOCK, m, 0, abstime });
+	return lock_sig(BLOCK_MUTEX_TIMEDLOCK, m, 0, abstime);
 }
 
 CPROF_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 					 const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_mutex_clocklock) &&
-	    (real_init(), !real_pthread_mutex_clocklock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_MUTEX_CLOCKLOCK, m, clock, abstime });
+	return lock_sig(BLOCK_MUTEX_CLOCKLOCK, m, clock, abstime);
 }
 
 CPROF_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	int rc;
-
-	if (unlikely(!real_pthread_mutex_unlock) && (real_init(), !real_pthread_mutex_unlock))
-		return ENOSYS;
-	rc = real_pthread_mutex_unlock(m);
-	if (unlikely(atomic_load(&n_waiting) > 0) && rc == 0)
-		mutex_release_sig(m);
-	return rc;
+	/*
+	 * Waiters are looked for before the unlock: one that comes between the two loses
+	 * only the nanoseconds it waited for this unlock.
+	 */
+	if (likely(atomic_load_explicit(&n_waiting, memory_order_relaxed) <= 0) &&
+	    likely(real_pthread_mutex_unlock != NULL))
+		return real_pthread_mutex_unlock(m);
+	return unlock_sig(m, false);
 }
 
 CPROF_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-	if (unlikely(!real_pthread_rwlock_rdlock) && (real_init(), !real_pthread_rwlock_rdlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_RDLOCK, l, 0, NULL });
+	unsigned w = atomic_load_explicit(&watch, memory_order_relaxed);
+	int rc;
+
+	if (likely(!w) && likely(real_pthread_rwlock_rdlock != NULL))
+		return real_pthread_rwlock_rdlock(l);
+	if (!w || !real_pthread_rwlock_rdlock)
+		return lock_sig(BLOCK_RWLOCK_RDLOCK, l, 0, NULL);
+	rc = real_pthread_rwlock_tryrdlock(l);
+	if (likely(rc == 0))
+		return rc;
+	return busy_sig(BLOCK_RWLOCK_RDLOCK, l, rc);
 }
 
 CPROF_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_rwlock_timedrdlock) &&
-	    (real_init(), !real_pthread_rwlock_timedrdlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_TIMEDRDLOCK, l, 0, abstime });
+	return lock_sig(BLOCK_RWLOCK_TIMEDRDLOCK, l, 0, abstime);
 }
 
 CPROF_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 					    const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_rwlock_clockrdlock) &&
-	    (real_init(), !real_pthread_rwlock_clockrdlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_CLOCKRDLOCK, l, clock, abstime });
+	return lock_sig(BLOCK_RWLOCK_CLOCKRDLOCK, l, clock, abstime);
 }
 
 CPROF_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-	if (unlikely(!real_pthread_rwlock_wrlock) && (real_init(), !real_pthread_rwlock_wrlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_WRLOCK, l, 0, NULL });
+	unsigned w = atomic_load_explicit(&watch, memory_order_relaxed);
+	int rc;
+
+	if (likely(!w) && likely(real_pthread_rwlock_wrlock != NULL))
+		return real_pthread_rwlock_wrlock(l);
+	if (!w || !real_pthread_rwlock_wrlock)
+		return lock_sig(BLOCK_RWLOCK_WRLOCK, l, 0, NULL);
+	rc = real_pthread_rwlock_trywrlock(l);
+	if (likely(rc == 0))
+		return rc;
+	return busy_sig(BLOCK_RWLOCK_WRLOCK, l, rc);
 }
 
 CPROF_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_rwlock_timedwrlock) &&
-	    (real_init(), !real_pthread_rwlock_timedwrlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_TIMEDWRLOCK, l, 0, abstime });
+	return lock_sig(BLOCK_RWLOCK_TIMEDWRLOCK, l, 0, abstime);
 }
 
 CPROF_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 					    const struct timespec *abstime)
 {
-	if (unlikely(!real_pthread_rwlock_clockwrlock) &&
-	    (real_init(), !real_pthread_rwlock_clockwrlock))
-		return ENOSYS;
-	return lock_sig(&(const struct lock_op){ BLOCK_RWLOCK_CLOCKWRLOCK, l, clock, abstime });
+	return lock_sig(BLOCK_RWLOCK_CLOCKWRLOCK, l, clock, abstime);
 }
 
 CPROF_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	int rc;
-
-	if (unlikely(!real_pthread_rwlock_unlock) && (real_init(), !real_pthread_rwlock_unlock))
-		return ENOSYS;
-	rc = real_pthread_rwlock_unlock(l);
-	if (unlikely(atomic_load(&n_waiting) > 0) && rc == 0)
-		mutex_release_sig(l);
-	return rc;
+	if (likely(atomic_load_explicit(&n_waiting, memory_order_relaxed) <= 0) &&
+	    likely(real_pthread_rwlock_unlock != NULL))
+		return real_pthread_rwlock_unlock(l);
+	return unlock_sig(l, true);
 }
