@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -102,6 +103,7 @@ static struct {
 } cal;
 static struct records records;		/* key: waiting stack, tid, name, labels; w[2] the call */
 static _Atomic int64_t n_lost, lost_ns;	/* events that could not be recorded (count fixed point) */
+static _Atomic int64_t n_events;	/* events recorded */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static CPROF_TLS uint64_t rng;
 
@@ -253,11 +255,23 @@ int block_write_profile(const char *path)
 	return dump_profile(&k, path);
 }
 
+void block_print_stats(void)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "stats: block events recorded %lld (lost %lld), %zu records, timed with %s",
+		 (long long)atomic_load(&n_events), (long long)(atomic_load(&n_lost) >> COUNT_SHIFT),
+		 block_count(), atomic_load(&tsc_mult) ? "the TSC" : "clock_gettime");
+	log_write_sig(line);
+}
+
 void block_fork_child(void)
 {
 	records_clear(&records);
 	atomic_store(&n_lost, 0);
 	atomic_store(&lost_ns, 0);
+	atomic_store(&n_events, 0);
 	pthread_mutex_init(&init_lock, NULL);
 }
 
@@ -329,6 +343,8 @@ void block_event_sig(enum block_call call, int64_t ns)
 	if (!block_key_sig(&k, (uint64_t)call) || records_add_sig(&records, &k, v, 2) < 0) {
 		atomic_fetch_add_explicit(&n_lost, v[0], memory_order_relaxed);
 		atomic_fetch_add_explicit(&lost_ns, v[1], memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&n_events, 1, memory_order_relaxed);
 	}
 	cprof_tls.in_cprof--;
 	errno = saved;

@@ -85,6 +85,9 @@ int block_write_profile(const char *path);
 /* Records in the block profile (distinct stack, thread, call). */
 size_t block_count(void);
 
+/* CPROF_STATS: one line on stderr (events, losses, the clock the wrappers use). */
+void block_print_stats(void);
+
 /* In a fork child: forget the parent's events. */
 void block_fork_child(void);
 

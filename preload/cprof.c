@@ -145,8 +145,13 @@ static void write_profiles(void *arg)
 		mutex_write_profile(env.mutex_path);
 	if (env.block_path && (!forked || block_count() > 0))
 		block_write_profile(env.block_path);
-	if (env.stats)
+	if (env.stats) {
 		print_stats();
+		if (env.mutex_path)
+			mutex_print_stats();
+		if (env.block_path)
+			block_print_stats();
+	}
 }
 
 /* Writes every requested profile; the first caller does it, later ones return. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -103,6 +104,7 @@ static _Atomic unsigned watch;
 static _Atomic int fraction;
 static struct records records;		/* key: unlock stack, tid, name, labels */
 static _Atomic int64_t n_lost, lost_ns;	/* scaled values that could not be recorded */
+static _Atomic int64_t n_counted;	/* scaled contentions recorded */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static CPROF_TLS uint64_t rng;
 
@@ -229,6 +231,15 @@ int mutex_write_profile(const char *path)
 	return dump_profile(&k, path);
 }
 
+void mutex_print_stats(void)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "stats: mutex contentions recorded %lld (lost %lld), %zu records",
+		 (long long)atomic_load(&n_counted), (long long)atomic_load(&n_lost), mutex_count());
+	log_write_sig(line);
+}
+
 void mutex_fork_child(void)
 {
 	/* The parent's other threads are gone, and so are their waits. */
@@ -238,6 +249,7 @@ void mutex_fork_child(void)
 	records_clear(&records);
 	atomic_store(&n_lost, 0);
 	atomic_store(&lost_ns, 0);
+	atomic_store(&n_counted, 0);
 	pthread_mutex_init(&init_lock, NULL);
 }
 
@@ -329,6 +341,7 @@ static void add_sig(uint32_t id, const int64_t *v)
 {
 	if (id) {
 		records_add_id_sig(&records, id, v, 2);
+		atomic_fetch_add_explicit(&n_counted, v[0], memory_order_relaxed);
 		return;
 	}
 	atomic_fetch_add_explicit(&n_lost, v[0], memory_order_relaxed);

@@ -33,6 +33,9 @@ int mutex_write_profile(const char *path);
 /* Records in the mutex profile (distinct unlock stack and thread). */
 size_t mutex_count(void);
 
+/* CPROF_STATS: one line on stderr (contentions recorded and lost). */
+void mutex_print_stats(void);
+
 /* In a fork child: forget the parent's events and its threads' waits. */
 void mutex_fork_child(void);
 
