@@ -89,7 +89,7 @@ static const char *const call_names[BLOCK_CALLS] = {
 static _Atomic int64_t rate_ns;		/* 0: off */
 /*
  * The wrappers time calls with the TSC (rdtsc costs about half of the vDSO's
- * clock_gettime) once its rate has been measured against CLOCK_MONOTONIC over a second,
+ * clock_gettime) once its rate has been measured against CLOCK_MONOTONIC over 200 ms,
  * and only while the kernel itself keeps time with it (then it is constant, never stops
  * and is synchronized between CPUs); clock_gettime until then or otherwise. tsc_mult:
  * nanoseconds per tick << 32, 0 for clock_gettime.
@@ -134,7 +134,7 @@ static bool kernel_uses_tsc(void)
 }
 
 /*
- * A background hook: after a second of profiling, measures the TSC's rate and switches
+ * A background hook: after 200 ms of profiling, measures the TSC's rate and switches
  * the wrappers to it if the kernel keeps time with the TSC; then checks that every ten
  * seconds, and goes back to clock_gettime for good if the kernel stops.
  */
@@ -154,7 +154,7 @@ static void calibrate(void)
 	}
 	ns = block_now_sig() - cal.ns0;
 	ticks = __builtin_ia32_rdtsc() - cal.tsc0;
-	if (ns < 1000000000)
+	if (ns < 200000000)
 		return;
 	if (!ticks || !kernel_uses_tsc()) {
 		cal.state = CAL_NEVER;
@@ -170,6 +170,9 @@ int block_start(int64_t rate)
 
 	if (rate < 0)
 		return -EINVAL;
+	/* The sampling draws a number below the rate with 32 bits. */
+	if (rate > CPROF_BLOCKRATE_MAX)
+		rate = CPROF_BLOCKRATE_MAX;
 	if (rate > 0) {
 		real_mutex_lock(&init_lock);
 		if (!records.index)
@@ -329,8 +332,11 @@ void block_event_sig(enum block_call call, int64_t ns)
 	if (ns <= 0)
 		ns = 1;
 	if (ns < rate) {
-		/* Go's blocksampled and saveblockevent, in nanoseconds instead of ticks. */
-		if ((int64_t)(rand_sig() % (uint64_t)rate) > ns)
+		/*
+		 * Go's blocksampled and saveblockevent, in nanoseconds instead of ticks; the
+		 * random number in [0, rate) by a multiplication (rate < 2^32), not a division.
+		 */
+		if ((int64_t)(((rand_sig() >> 32) * (uint64_t)rate) >> 32) > ns)
 			return;
 		v[0] = (rate << COUNT_SHIFT) / ns;
 		v[1] = rate;
@@ -366,10 +372,10 @@ static inline __attribute__((always_inline)) bool begin_sig(struct stamp *s)
 	return true;
 }
 
+/* Neither rdtsc nor the vDSO's clock_gettime touches errno; block_event_sig keeps it. */
 static inline __attribute__((always_inline)) void end_sig(const struct stamp *s,
 							  enum block_call call)
 {
-	int saved = errno;
 	int64_t ns;
 
 	if (s->mult)
@@ -377,7 +383,6 @@ static inline __attribute__((always_inline)) void end_sig(const struct stamp *s,
 	else
 		ns = block_now_sig() - (int64_t)s->t;
 	block_event_sig(call, ns);
-	errno = saved;
 }
 
 /*

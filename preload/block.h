@@ -70,7 +70,8 @@ enum block_call {
  * Starts recording blocking events at rate_ns, Go's SetBlockProfileRate: an event that
  * lasted at least rate_ns is always recorded, a shorter one with probability
  * duration/rate_ns (then counted as rate_ns/duration events of rate_ns each, which
- * removes the sampling bias); 1 records every event, 0 stops recording. Independent of
+ * removes the sampling bias); 1 records every event, 0 stops recording; rates above
+ * CPROF_BLOCKRATE_MAX (1 s) are taken as it. Independent of
  * any output path (the exit path and the HTTP server both call it). Normal context.
  * 0 or -errno (then the profile stays off).
  */

@@ -116,13 +116,14 @@ static int64_t now_realtime(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The tables, once; and the try functions every watched lock needs. */
+/* The tables, once; and the functions the watched paths call without checking. */
 static int tables_init(void)
 {
 	int rc = 0;
 
 	if (!real_pthread_mutex_trylock || !real_pthread_rwlock_tryrdlock ||
-	    !real_pthread_rwlock_trywrlock)
+	    !real_pthread_rwlock_trywrlock || !real_pthread_mutex_lock ||
+	    !real_pthread_rwlock_rdlock || !real_pthread_rwlock_wrlock)
 		return -ENOSYS;
 	real_mutex_lock(&init_lock);
 	if (!records.index)
@@ -681,7 +682,8 @@ CPROF_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 	if (likely(!w) && likely(real_pthread_mutex_lock != NULL))
 		return real_pthread_mutex_lock(m);
-	if (!w || !real_pthread_mutex_lock || special_kind_sig(m))
+	/* Watching implies real_init has run (mutex_start, block_start). */
+	if (!w || special_kind_sig(m))
 		return lock_sig(BLOCK_MUTEX_LOCK, m, 0, NULL);
 	rc = real_pthread_mutex_trylock(m);
 	if (likely(rc == 0 || rc == EOWNERDEAD))
@@ -719,7 +721,7 @@ CPROF_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 
 	if (likely(!w) && likely(real_pthread_rwlock_rdlock != NULL))
 		return real_pthread_rwlock_rdlock(l);
-	if (!w || !real_pthread_rwlock_rdlock)
+	if (!w)
 		return lock_sig(BLOCK_RWLOCK_RDLOCK, l, 0, NULL);
 	rc = real_pthread_rwlock_tryrdlock(l);
 	if (likely(rc == 0))
@@ -745,7 +747,7 @@ CPROF_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 
 	if (likely(!w) && likely(real_pthread_rwlock_wrlock != NULL))
 		return real_pthread_rwlock_wrlock(l);
-	if (!w || !real_pthread_rwlock_wrlock)
+	if (!w)
 		return lock_sig(BLOCK_RWLOCK_WRLOCK, l, 0, NULL);
 	rc = real_pthread_rwlock_trywrlock(l);
 	if (likely(rc == 0))
