@@ -5,6 +5,8 @@
  *   locks_work contended N     two threads, N lock/unlock pairs each, on one mutex
  *   locks_work pipe N          N writes of 64 bytes to a pipe, each read back at once
  *                              (the reads never block); an op is one write and one read
+ *   locks_work pipe-mt N       the same in a process that has a second, idle thread (as
+ *                              every process under cprof has: its background thread)
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -47,6 +49,13 @@ static void *contender(void *arg)
 	return NULL;
 }
 
+static void *idler(void *arg)
+{
+	for (;;)
+		pause();
+	return NULL;
+}
+
 static __attribute__((noinline)) void pipes(void)
 {
 	char buf[64];
@@ -83,6 +92,13 @@ int main(int argc, char **argv)
 		pthread_join(b, NULL);
 		ops = 2 * n_ops;
 	} else if (!strcmp(argv[1], "pipe")) {
+		pipes();
+	} else if (!strcmp(argv[1], "pipe-mt")) {
+		pthread_t idle;
+
+		pthread_create(&idle, NULL, idler, NULL);
+		t0 = now_ns(CLOCK_MONOTONIC);
+		c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 		pipes();
 	} else {
 		return 2;
