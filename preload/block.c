@@ -678,5 +678,6 @@ BLOCK_WRAP(int, __poll_chk, BLOCK_POLL, FAIL_ERRNO,
 	   (fds, n, timeout, fdslen))
 
 BLOCK_WRAP(int, __ppoll_chk, BLOCK_PPOLL, FAIL_ERRNO,
-	   (struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask, size_t fdslen),
+	   (struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask,
+	    size_t fdslen),
 	   (fds, n, timeout, mask, fdslen))

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 enum { READ, COND, SLEEP, POLL, SEM, JOIN, N };
-static const char *const names[N] = { "read", "cond_wait", "nanosleep", "poll", "sem_wait", "join" };
+static const char *const names[N] = {
+	"read", "cond_wait", "nanosleep", "poll", "sem_wait", "join"
+};
 static _Atomic int cleaned[N];
 static pthread_mutex_t m;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;

@@ -351,15 +351,15 @@ static void others(void)
 	pthread_t th;
 	void *ret;
 	sem_t s;
-	int a, b;
+	int a, b, serial;
 
 	pthread_barrier_init(&barrier, NULL, 2);
 	pthread_create(&th, NULL, barrier_thread, NULL);
 	a = pthread_barrier_wait(&barrier);
 	r("join", pthread_join(th, &ret));
 	b = (int)(intptr_t)ret;
-	r("barrier-one-serial", (a == PTHREAD_BARRIER_SERIAL_THREAD) + (b == PTHREAD_BARRIER_SERIAL_THREAD) == 1 &&
-	  (a == 0 || b == 0) ? 0 : EINVAL);
+	serial = (a == PTHREAD_BARRIER_SERIAL_THREAD) + (b == PTHREAD_BARRIER_SERIAL_THREAD);
+	r("barrier-one-serial", serial == 1 && (a == 0 || b == 0) ? 0 : EINVAL);
 	r("join-self", pthread_join(pthread_self(), NULL));
 	sem_init(&s, 0, 1);
 	r("sem_wait", ev(sem_wait(&s)));
