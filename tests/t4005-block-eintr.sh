@@ -23,5 +23,5 @@ check "errno kept after a successful lock" grep -qx 'errno after a successful lo
 check "our decoder reads the profile" pdump_ok "$b"
 check "go tool pprof reads it without a warning" pprof_ok "$b"
 ms=$(( $(sum_tagged "$b" delay call=poll '^block_eintr_poll$') / 1000000 ))
-check "block_eintr_poll: call=poll, $ms ms until the signal (100 to 150)" test "$ms" -ge 100 -a "$ms" -le 150
+check "block_eintr_poll: call=poll, $ms ms until the signal (100 to 200)" test "$ms" -ge 100 -a "$ms" -le 200
 finish
