@@ -30,6 +30,10 @@ const struct flags_def flags_table[] = {
 	/* name      kind           env            arg     default        min              max              help */
 	{ "cpu",     FLAGS_PROFILE, "CPROF_CPU",   "FILE", NULL,          0,               0,               "write a CPU profile to FILE when the program exits" },
 	{ "hz",      FLAGS_INT,     "CPROF_HZ",    "N",    "100",         1,               CPROF_HZ_MAX,    "take N CPU samples per second of CPU time" },
+	{ "mutex",   FLAGS_PROFILE, "CPROF_MUTEX", "FILE", NULL,          0,               0,               "write a mutex profile (where contended locks were held) to FILE when the program exits" },
+	{ "mutexfraction", FLAGS_INT, "CPROF_MUTEXFRACTION", "N", "1",    1,               CPROF_MUTEXFRACTION_MAX, "with -mutex, record one lock contention in N on average (values are scaled by N)" },
+	{ "block",   FLAGS_PROFILE, "CPROF_BLOCK", "FILE", NULL,          0,               0,               "write a block profile (where threads waited) to FILE when the program exits" },
+	{ "blockrate", FLAGS_INT,   "CPROF_BLOCKRATE", "NS", "10000",     1,               CPROF_BLOCKRATE_MAX, "with -block, record every wait of at least NS nanoseconds and shorter ones with probability duration/NS" },
 	{ "depth",   FLAGS_INT,     "CPROF_DEPTH", "N",    DEPTH_DEFAULT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, "record at most N frames of each stack" },
 	{ "top",     FLAGS_BOOL,    NULL,          NULL,   NULL,          0,               0,               "after the run, print the top 10 functions of each profile to stderr" },
 	{ "h",       FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               NULL },

@@ -178,8 +178,11 @@ void bg_wake_sig(void)
 	uint64_t one = 1;
 	int saved = errno;
 
+	/* The profiler's own write: block.c must not time it. */
+	cprof_tls.in_cprof++;
 	if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: already awake with a full counter. */
 	}
+	cprof_tls.in_cprof--;
 	errno = saved;
 }

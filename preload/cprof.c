@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "bg.h"
+#include "block.h"
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
 #include "log.h"
 #include "modules.h"
+#include "mutex.h"
 #include "real.h"
 #include "sigs.h"
 #include "stacks.h"
@@ -50,6 +52,8 @@ static void fork_child(void)
 	env_fork_child(pid);
 	modules_fork_child();
 	cpu_fork_child();
+	mutex_fork_child();
+	block_fork_child();
 	threads_fork_child();
 	bg_fork_child();
 	/*
@@ -78,6 +82,12 @@ static int start(void)
 		if (rc < 0)
 			log_warn("cannot start CPU profiling: %s", strerror(-rc));
 	}
+	mutex_register();
+	block_register();
+	if (env.mutex_path && (rc = mutex_start(env.mutex_fraction)) < 0)
+		log_warn("cannot start mutex profiling: %s", strerror(-rc));
+	if (env.block_path && (rc = block_start(env.block_rate)) < 0)
+		log_warn("cannot start block profiling: %s", strerror(-rc));
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	bg_start();
 	return 0;
@@ -136,8 +146,17 @@ static void write_profiles(void *arg)
 		if (!forked || atomic_load(&cpu.n_signals) > 0)
 			cpu_write_profile(env.cpu_path);
 	}
-	if (env.stats)
+	if (env.mutex_path && (!forked || mutex_count() > 0))
+		mutex_write_profile(env.mutex_path);
+	if (env.block_path && (!forked || block_count() > 0))
+		block_write_profile(env.block_path);
+	if (env.stats) {
 		print_stats();
+		if (env.mutex_path)
+			mutex_print_stats();
+		if (env.block_path)
+			block_print_stats();
+	}
 }
 
 /* Writes every requested profile; the first caller does it, later ones return. */

@@ -17,6 +17,7 @@
 #include "limits.h"
 #include "log.h"
 #include "profile.h"
+#include "real.h"
 #include "stacks.h"
 #include "symbols.h"
 #include "threads.h"
@@ -461,7 +462,7 @@ int dump_register(const struct dump_source *src)
 {
 	int rc = -ENOSPC;
 
-	pthread_mutex_lock(&sources_lock);
+	real_mutex_lock(&sources_lock);
 	for (size_t i = 0; i < SOURCES_MAX; i++) {
 		const struct dump_source *cur = atomic_load(&sources[i]);
 
@@ -475,7 +476,7 @@ int dump_register(const struct dump_source *src)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&sources_lock);
+	real_mutex_unlock(&sources_lock);
 	return rc;
 }
 
@@ -516,10 +517,10 @@ struct profile *dump_build_source(const char *name)
 	if (!src)
 		return NULL;
 	/* One describe-and-build at a time: a source's describe storage is reused. */
-	pthread_mutex_lock(&building);
+	real_mutex_lock(&building);
 	memset(&k, 0, sizeof(k));
 	if (src->describe(&k) == 0)
 		p = dump_build(&k);
-	pthread_mutex_unlock(&building);
+	real_mutex_unlock(&building);
 	return p;
 }

@@ -17,6 +17,8 @@
 struct env env = {
 	.hz = 100,
 	.depth = CPROF_DEPTH_DEFAULT,
+	.mutex_fraction = 1,
+	.block_rate = 10000,
 };
 
 enum kind { K_PATH, K_INT, K_INTERNAL };
@@ -34,11 +36,15 @@ struct path {
 	char cur[PATH_MAX];
 };
 
-static struct path cpu_path;
+static struct path cpu_path, mutex_path, block_path;
 
 static const struct var vars[] = {
 	{ "CPROF_CPU", K_PATH, 0, 0, &cpu_path },
 	{ "CPROF_HZ", K_INT, 1, CPROF_HZ_MAX, &env.hz },
+	{ "CPROF_MUTEX", K_PATH, 0, 0, &mutex_path },
+	{ "CPROF_MUTEXFRACTION", K_INT, 1, CPROF_MUTEXFRACTION_MAX, &env.mutex_fraction },
+	{ "CPROF_BLOCK", K_PATH, 0, 0, &block_path },
+	{ "CPROF_BLOCKRATE", K_INT, 1, CPROF_BLOCKRATE_MAX, &env.block_rate },
 	{ "CPROF_DEPTH", K_INT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, &env.depth },
 	{ "CPROF_STATS", K_INT, 0, 1, &env.stats },
 	{ "CPROF_HANDSHAKE_FD", K_INTERNAL, 0, 0, NULL },
@@ -147,6 +153,8 @@ int env_init(void)
 		}
 	}
 	env.cpu_path = cpu_path.cur[0] ? cpu_path.cur : NULL;
+	env.mutex_path = mutex_path.cur[0] ? mutex_path.cur : NULL;
+	env.block_path = block_path.cur[0] ? block_path.cur : NULL;
 	return 0;
 }
 
@@ -159,4 +167,6 @@ static void add_pid_suffix(struct path *p, pid_t pid)
 void env_fork_child(pid_t pid)
 {
 	add_pid_suffix(&cpu_path, pid);
+	add_pid_suffix(&mutex_path, pid);
+	add_pid_suffix(&block_path, pid);
 }

@@ -12,6 +12,10 @@
 struct env {
 	const char *cpu_path;	/* CPROF_CPU, absolute, or NULL */
 	int hz;			/* CPROF_HZ */
+	const char *mutex_path;	/* CPROF_MUTEX, absolute, or NULL */
+	int mutex_fraction;	/* CPROF_MUTEXFRACTION */
+	const char *block_path;	/* CPROF_BLOCK, absolute, or NULL */
+	int block_rate;		/* CPROF_BLOCKRATE, nanoseconds */
 	int depth;		/* CPROF_DEPTH */
 	const char *handshake;	/* CPROF_HANDSHAKE_FD ("fd:inode"), or NULL */
 	int stats;		/* CPROF_STATS: print the profiler's own costs at exit */

@@ -37,6 +37,14 @@
 #define CPROF_CFI_OPS_MAX	4096
 /* Sampling rate bounds (CPROF_HZ). */
 #define CPROF_HZ_MAX		10000
+/* Mutex profile fraction (CPROF_MUTEXFRACTION) and block profile rate in ns (CPROF_BLOCKRATE). */
+#define CPROF_MUTEXFRACTION_MAX	1000000
+#define CPROF_BLOCKRATE_MAX	1000000000
+/*
+ * The mutex profile's table of waits in progress: entries (64 bytes each, 7 waiters)
+ * keyed by lock address; a lock whose waiters fill its probe window loses the excess.
+ */
+#define CPROF_LOCK_WAITS_MAX	4096
 /*
  * Symbolization (normal context, at dump time): what one object may cost inside the
  * target. Past them an object gets fewer names, lines or inline frames, never an error.

@@ -21,6 +21,7 @@
 #include "limits.h"
 #include "log.h"
 #include "modules.h"
+#include "real.h"
 
 struct modules_snap {
 	void **copies;		/* unwind tables copied for objects loaded after start-up */
@@ -319,10 +320,10 @@ int modules_init(void)
 {
 	int rc;
 
-	pthread_mutex_lock(&writer);
+	real_mutex_lock(&writer);
 	dl_iterate_phdr(count_objects, &n_initial_objects);
 	rc = build_modules();
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 	if (rc == 0)
 		rc = modules_regions_refresh();
 	return rc;
@@ -332,9 +333,9 @@ int modules_refresh(void)
 {
 	int rc;
 
-	pthread_mutex_lock(&writer);
+	real_mutex_lock(&writer);
 	rc = build_modules();
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 	return rc;
 }
 
@@ -355,9 +356,9 @@ bool modules_changed(void)
 	bool changed;
 
 	dl_iterate_phdr(read_counters, c);
-	pthread_mutex_lock(&writer);
+	real_mutex_lock(&writer);
 	changed = c[0] != seen_adds || c[1] != seen_subs;
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 	return changed;
 }
 
@@ -439,22 +440,22 @@ int modules_regions_refresh(void)
 	}
 	free(maps);
 	snap->n = n;
-	pthread_mutex_lock(&writer);
+	real_mutex_lock(&writer);
 	old = atomic_exchange(&cur_regions, snap);
 	synchronize();
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 	free(old);
 	return 0;
 }
 
 void modules_fork_prepare(void)
 {
-	pthread_mutex_lock(&writer);
+	real_mutex_lock(&writer);
 }
 
 void modules_fork_parent(void)
 {
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 }
 
 void modules_fork_child(void)
@@ -462,7 +463,7 @@ void modules_fork_child(void)
 	/* Readers that were in other threads are gone with them. */
 	atomic_store(&readers[0], 0);
 	atomic_store(&readers[1], 0);
-	pthread_mutex_unlock(&writer);
+	real_mutex_unlock(&writer);
 }
 
 /* --- signal context --- */

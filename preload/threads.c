@@ -123,12 +123,12 @@ static void on_thread_exit(void *arg)
 {
 	struct thread *t = arg;
 
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 	if (cprof_tls.self == t) {
 		cprof_tls.self = NULL;
 		release_locked(t);
 	}
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 }
 
 /* Registers the calling thread (it may already have a slot from a task scan). */
@@ -138,7 +138,7 @@ static void register_self(void)
 	uint64_t top = own_stack_top();
 	struct thread *t;
 
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 	t = find_locked(tid);
 	if (!t) {
 		t = claim_locked(tid);
@@ -153,7 +153,7 @@ static void register_self(void)
 		t->self_registered = true;
 		cprof_tls.self = t;
 	}
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 	if (!t)
 		log_warn("more than %d threads: new threads are not sampled", CPROF_THREADS_MAX);
 	else
@@ -236,7 +236,7 @@ int threads_rescan(void)
 
 	if (n < 0)
 		return n;
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 	for (int i = 0; i < n; i++) {
 		struct thread *t;
 
@@ -256,7 +256,7 @@ int threads_rescan(void)
 		    syscall(SYS_tgkill, pid, t->tid, 0) < 0 && errno == ESRCH)
 			release_locked(t);
 	}
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 	return added;
 }
 
@@ -264,23 +264,23 @@ void threads_exclude_self(void)
 {
 	pid_t tid = gettid_sig();
 
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 	for (size_t i = 0; i < ARRAY_SIZE(excluded); i++) {
 		if (!excluded[i]) {
 			excluded[i] = tid;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 }
 
 void threads_foreach(void (*fn)(struct thread *t, void *arg), void *arg)
 {
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 	for (uint32_t i = 0; i < atomic_load(&n_high); i++)
 		if (atomic_load(&slots[i].state) == SLOT_LIVE)
 			fn(&slots[i], arg);
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 }
 
 int threads_init(void)
@@ -316,12 +316,12 @@ void threads_name(uint32_t name_id, char buf[16])
 
 void threads_fork_prepare(void)
 {
-	pthread_mutex_lock(&registry);
+	real_mutex_lock(&registry);
 }
 
 void threads_fork_parent(void)
 {
-	pthread_mutex_unlock(&registry);
+	real_mutex_unlock(&registry);
 }
 
 void threads_fork_child(void)

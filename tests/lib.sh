@@ -161,3 +161,26 @@ frames_of() {
 no_cprof_frames() {
 	! frames_of "$1" | tr ';' '\n' | grep -Eq '^(cpu_signal_sig|handler_sig|thread_start|unwind_|sigs_|cprof_)'
 }
+
+# sum_tagged FILE TYPE KEY=VALUE REGEX...: sum_where over the samples that also carry the
+# string label KEY=VALUE (block profiles: call=read).
+sum_tagged() {
+	local idx f=$1 t=$2 tag=$3
+	idx=$(value_index "$f" "$t")
+	shift 3
+	awk -v i="$idx" -v tag="$tag" -v res="$(printf '%s\n' "$@")" -F' [|] ' '
+		BEGIN { nre = split(res, re, "\n") }
+		/^sample: / && (" " $2 " ") ~ (" " tag " ") {
+			split(substr($1, 9), v, " ")
+			n = split(substr($3, 8), fr, ";")
+			for (k = 1; k <= n; k++) { sub(/ .*/, "", fr[k]) }
+			all = 1
+			for (r = 1; r <= nre; r++) {
+				hit = 0
+				for (k = 1; k <= n; k++) if (fr[k] ~ re[r]) { hit = 1; break }
+				if (!hit) { all = 0; break }
+			}
+			if (all) s += v[i + 1]
+		}
+		END { printf "%.0f\n", s }' "$f.dump"
+}

@@ -32,15 +32,20 @@ strip() {
 	}' "$1"
 }
 
-# Signal-context function names of all files, for cross-file calls.
+# Signal-context function names of all files, for cross-file calls. Function-like macros
+# defined in a signal-context section count as signal-context code: their bodies are
+# checked like functions' (identifiers pasted with ## are checked as written before it).
 sigfuncs=""
 banner() {
 	sed 's|/\* --- signal context --- \*/|CPROF_SIGNAL_BANNER|' "$1" | strip /dev/stdin |
-		sed 's/__attribute__((\([^()]*\|[^()]*([^()]*)[^()]*\)))//g'
+		sed 's/__attribute__((\([^()]*\|[^()]*([^()]*)[^()]*\)))//g; s/##[A-Za-z_0-9]*//g'
 }
 for f in "$dir"/*.c; do
 	sigfuncs="$sigfuncs $(banner "$f" | awk -v file="$f" '
 		/CPROF_SIGNAL_BANNER/ { insig = 1 }
+		insig && /^#[[:space:]]*define[[:space:]]+[A-Za-z_][A-Za-z_0-9]*\(/ {
+			s = $0; sub(/^#[[:space:]]*define[[:space:]]+/, "", s); sub(/\(.*/, "", s); print s
+		}
 		depth == 0 && /^[A-Za-z_].*[A-Za-z_0-9]+\(/ && !/;[[:space:]]*$/ {
 			s = $0; sub(/\(.*/, "", s); n = split(s, w, /[^A-Za-z_0-9]+/); name = w[n]
 		}
@@ -58,11 +63,30 @@ for f in "$dir"/*.c; do
 		n = split(sigfuncs, a, " "); for (i = 1; i <= n; i++) ok[a[i]] = 1
 		n = split("if while for switch return sizeof case do else defined volatile " \
 			  "__asm__ __extension__ typeof offsetof likely unlikely CPROF_NEVER BIT " \
-			  "ARRAY_SIZE va_arg goto S_ISSOCK S_ISREG", a, " ")
+			  "ARRAY_SIZE va_arg va_start va_end __typeof__ goto S_ISSOCK S_ISREG", a, " ")
 		for (i = 1; i <= n; i++) ok[a[i]] = 1
 		bad = 0
 	}
 	/CPROF_SIGNAL_BANNER/ { insig = 1; next }
+	insig && /^#[[:space:]]*define[[:space:]]+[A-Za-z_][A-Za-z_0-9]*\(/ {
+		macro = $0; sub(/^#[[:space:]]*define[[:space:]]+/, "", macro); sub(/\(.*/, "", macro)
+		line = $0; sub(/^#[[:space:]]*define[[:space:]]+[A-Za-z_0-9]*\([^)]*\)/, "", line)
+		inmacro = 1
+	}
+	inmacro {
+		if (line == "") line = $0
+		while (match(line, /(->|\.)?[A-Za-z_][A-Za-z_0-9]*[[:space:]]*\(/)) {
+			call = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
+			if (call ~ /^(->|\.)/) continue
+			sub(/[[:space:]]*\($/, "", call)
+			if (ok[call] || call ~ /^(atomic_|__builtin_|real_)/ || call ~ /_sig$/) continue
+			printf "%s:%d: %s (signal-context macro) calls %s\n", file, NR, macro, call
+			bad = 1
+		}
+		line = ""
+		if ($0 !~ /\\[[:space:]]*$/) inmacro = 0
+		next
+	}
 	depth == 0 && /^[A-Za-z_].*[A-Za-z_0-9]+\(/ && !/;[[:space:]]*$/ {
 		s = $0; sub(/\(.*/, "", s); k = split(s, w, /[^A-Za-z_0-9]+/); name = w[k]
 		if (name ~ /_sig$/ && !insig && file !~ /_sig\.c$/) {

@@ -36,7 +36,9 @@ for h in -h -help --help; do
 done
 for want in '-cpu=FILE' '-hz=N' '-depth=N' '-top' '-h, -help' '-version' \
 	'sets CPROF_CPU' 'sets CPROF_HZ' 'sets CPROF_DEPTH' '1 to 10000, default 100' \
-	'8 to 4096, default 1024' CPROF_LIB; do
+	'8 to 4096, default 1024' CPROF_LIB '-mutex=FILE' '-mutexfraction=N' '-block=FILE' \
+	'-blockrate=NS' 'sets CPROF_MUTEX)' 'sets CPROF_BLOCK)' '1 to 1000000, default 1' \
+	'1 to 1000000000, default 10000'; do
 	check "-h mentions '$want'" grep -qF -- "$want" "$T/h.out"
 done
 
@@ -48,6 +50,10 @@ usage_error "-hz=abc" 'cprofrun: invalid value "abc" for flag -hz: must be an in
 for v in 0 10001 -5 12x ' 5' ''; do
 	usage_error "-hz '$v'" "cprofrun: invalid value \"$v\" for flag -hz: must be an integer from 1 to 10000" -hz "$v" $mark
 done
+usage_error "-blockrate=0" 'cprofrun: invalid value "0" for flag -blockrate: must be an integer from 1 to 1000000000' -blockrate=0 $mark
+usage_error "-mutexfraction=x" 'cprofrun: invalid value "x" for flag -mutexfraction: must be an integer from 1 to 1000000' -mutexfraction=x $mark
+usage_error "-mutex and -block on one file" "cprofrun: -mutex and -block both write to '$T/same.prof'" \
+	-mutex="$T/same.prof" -block="$T/same.prof" $mark
 for v in 7 4097; do
 	usage_error "-depth=$v" "cprofrun: invalid value \"$v\" for flag -depth: must be an integer from 8 to 4096" -depth=$v $mark
 done

@@ -20,3 +20,13 @@ void handler_sig(int sig)
 	normal();
 	free(p);
 }
+
+#define BAD_MACRO(n) do {		\
+	void *q_ = calloc(1, n);	\
+	free(q_);			\
+} while (0)
+
+void macro_user_sig(void)
+{
+	BAD_MACRO(8);
+}
