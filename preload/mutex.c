@@ -685,6 +685,13 @@ CPROF_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 	/* Watching implies real_init has run (mutex_start, block_start). */
 	if (!w || special_kind_sig(m))
 		return lock_sig(BLOCK_MUTEX_LOCK, m, 0, NULL);
+	/*
+	 * A free lock word: the real lock takes it at once, with no trylock before it (glibc's
+	 * trylock costs more than its lock). A lock taken by another thread between this read
+	 * and the real call is a contention that goes unmeasured; it lasts one critical section.
+	 */
+	if (likely(*(volatile int *)&m->__data.__lock == 0))
+		return real_pthread_mutex_lock(m);
 	rc = real_pthread_mutex_trylock(m);
 	if (likely(rc == 0 || rc == EOWNERDEAD))
 		return rc;
