@@ -40,6 +40,11 @@ void log_init(void)
 }
 
 
+int log_handshake_fd(void)
+{
+	return atomic_load(&handshake_fd);
+}
+
 bool log_handshake_open(const char *spec, bool keep)
 {
 	unsigned long long ino;

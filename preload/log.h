@@ -20,6 +20,9 @@ void log_init(void);
  */
 bool log_handshake_open(const char *spec, bool keep);
 
+/* The handshake socket's fd, or -1. */
+int log_handshake_fd(void);
+
 /*
  * Writes "cprof: " + msg + "\n" with one write(2). Never allocates, never locks.
  * Signal context: yes.
