@@ -51,7 +51,7 @@ LIB      := $(B)/libcprof.so
 LAUNCHER := $(B)/cprofrun
 PDUMP    := $(B)/pdump
 
-.PHONY: all demo test check test-build bench install uninstall clean check-deps deps lint
+.PHONY: all demo test check test-build bench install uninstall clean check-deps deps lint fuzz
 .DEFAULT_GOAL := all
 
 all: check-deps $(LIB) $(LAUNCHER) $(PDUMP)
@@ -118,7 +118,14 @@ UNIT_DEPS_merge_test    = $(B)/libcprofenc.a
 UNIT_DEPS_symbols_test  = $(call PRE_LIBOBJ,symbols.o lines.o)
 UNIT_DEPS_unwind_test   = $(call PRE_LIBOBJ,unwind_sig.o modules.o log.o)
 UNIT_DEPS_stacks_test   = $(call PRE_LIBOBJ,stacks.o records.o log.o)
+UNIT_DEPS_httpreq_test  = $(call PRE_LIBOBJ,httpreq.o) $(B)/obj/tests/fuzz/httpreq_fuzz.o
 UNIT_LIBS_unwind_test   = $(UNW_LIBS)
+
+# Fuzz targets (tests/fuzz/NAME_fuzz.c): linked into the unit tests that replay their
+# corpus, and built with clang's libFuzzer by "make fuzz".
+$(B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
 $(B)/obj/tests/unit/%.o: tests/unit/%.c $(GEN_H)
 	@mkdir -p $(@D)
@@ -171,6 +178,21 @@ demo:
 	$(MAKE) all $(B)/tests/progs/demo
 	$(LAUNCHER) -cpu=$(B)/demo.prof $(B)/tests/progs/demo
 	go tool pprof -top -cum -nodecount=12 $(B)/demo.prof
+
+# The request parser under libFuzzer with ASan and UBSan, FUZZ_SECONDS long (default 600),
+# starting from tests/fuzz/corpus/httpreq/ and writing what it finds to build/fuzz/corpus
+# (crashes to build/fuzz/crash-*); docs/fuzzing.md says how to fold that back into the
+# committed corpus. Not part of make test: the unit tests replay the corpus without it.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/deps.sh --fuzz
+	@mkdir -p $(B)/fuzz
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -iquote preload -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined -o $(B)/fuzz/httpreq_fuzz preload/httpreq.c tests/fuzz/httpreq_fuzz.c
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/httpreq_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=5 \
+	      -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/fuzz/corpus/httpreq
 
 bench:
 	scripts/deps.sh --bench
