@@ -382,8 +382,10 @@ out:
 		log_warn("cannot write profile '%s': %s", path, strerror(-rc));
 		return rc;
 	}
-	snprintf(line, sizeof(line), "profile %s %s", kind, path);
-	log_handshake_sig(line);
+	if (kind) {
+		snprintf(line, sizeof(line), "profile %s %s", kind, path);
+		log_handshake_sig(line);
+	}
 	return 0;
 }
 

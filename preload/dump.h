@@ -120,7 +120,9 @@ struct profile *dump_build_source(const char *name);
 
 /*
  * Serializes p gzipped and writes it to path atomically, then tells the launcher
- * ("profile <kind> <path>"). 0 or -errno; a failure is logged once per path and cause.
+ * ("profile <kind> <path>") unless kind is NULL (files the launcher is not to report,
+ * such as the periodic writer's). 0 or -errno; a failure is logged once per path and
+ * cause.
  */
 int dump_write(const char *path, const char *kind, const struct profile *p);
 
