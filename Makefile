@@ -108,6 +108,11 @@ $(B)/obj/tests/tools/%.o: tests/tools/%.c $(GEN_H)
 $(PDUMP): $(B)/obj/tests/tools/pdump.o $(B)/libcprofenc.a
 	$(CC) -o $@ $^ $(DEP_LIBS) -lm
 
+# hreq: a raw HTTP client for the 7xxx tests (slow, partial and malformed requests)
+HREQ := $(B)/hreq
+$(HREQ): $(B)/obj/tests/tools/hreq.o
+	$(CC) -o $@ $^
+
 # --- tests -------------------------------------------------------------------------------
 # Unit tests: tests/unit/NAME.c links the objects named in UNIT_DEPS_NAME.
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -161,7 +166,7 @@ $(B)/tests/progs/%: tests/progs/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Wall -pthread -iquote preload $(PROG_FLAGS_$*) -o $@ $< $(PROG_LIBS_$*)
 
-test-build: all $(UNIT_BIN) $(PROG_BIN)
+test-build: all $(UNIT_BIN) $(PROG_BIN) $(HREQ)
 
 # The README's test command. It installs what is missing (as root), rebuilds everything
 # with -Werror, then runs every test; the last line is "N passed, N failed, N skipped".

@@ -16,11 +16,15 @@
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
+#include "http.h"
 #include "log.h"
 #include "modules.h"
+#include "period.h"
+#include "pprof.h"
 #include "real.h"
 #include "sigs.h"
 #include "stacks.h"
+#include "testsource.h"
 #include "threads.h"
 
 enum { OFF, RUNNING, FINISHED };
@@ -50,9 +54,26 @@ static void fork_child(void)
 	env_fork_child(pid);
 	modules_fork_child();
 	cpu_fork_child();
+	http_fork_child();
+	period_fork_child();
 	threads_fork_child();
 	bg_fork_child();
 	bg_start();
+}
+
+/*
+ * The collectors whose profiles the HTTP server and the periodic writer serve, started
+ * once when either is asked for, so that there is something to serve: the CPU sampler
+ * only takes SIGPROF here (it runs while a window is open).
+ * NEEDSWORK: start the heap, mutex and block collectors here (issues 3 and 4), at the
+ * rates their flags set and Go's defaults otherwise, when they land.
+ */
+static void start_served_collectors(void)
+{
+	int rc = cpu_prepare();
+
+	if (rc < 0)
+		log_warn("cannot prepare CPU profiling: %s", strerror(-rc));
 }
 
 static int start(void)
@@ -73,8 +94,16 @@ static int start(void)
 		if (rc < 0)
 			log_warn("cannot start CPU profiling: %s", strerror(-rc));
 	}
+	if (env.http || env.period_ns)
+		start_served_collectors();
+	if (env.test_source && testsource_register() < 0)
+		log_warn("cannot register the test source");
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	bg_start();
+	if (env.period_ns)
+		period_start();
+	if (env.http)
+		http_start(env.http, env.http_public, pprof_serve);
 	return 0;
 }
 
@@ -122,6 +151,11 @@ static void print_stats(void)
 /* Stops the collectors and writes the profiles; on the background thread. */
 static void write_profiles(void *arg)
 {
+	http_stop();
+	period_finish();
+	/* A window an HTTP request still has open: nothing will read it now. */
+	if (!env.cpu_path)
+		cpu_stop();
 	if (env.cpu_path) {
 		cpu_stop();
 		if (!sigs_still_ours(SIGPROF))
