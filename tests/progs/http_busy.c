@@ -1,18 +1,22 @@
 /*
- * http_busy: a program to serve /debug/pprof/ from. Burns CPU in http_busy_work (and, on
- * a second thread named "helper", in http_busy_helper) for the given time, prints a
- * checksum of its work and "done", and exits with the given status, so a test can check
- * that the server changed neither its output nor its status.
- * Usage: http_busy [ms] [status]   (default 3000 ms, status 0)
+ * http_busy: a program to serve /debug/pprof/ from. Its main thread calls http_busy_work
+ * and a second thread, named "helper", burns CPU in http_busy_helper, until ms have
+ * passed or the stop file exists; then it prints a checksum of a fixed amount of work and
+ * "done" and exits with the given status, so a test can check that the server changed
+ * neither its output nor its status.
+ * Usage: http_busy [ms] [status] [stopfile]   (default 3000 ms, status 0, no stop file)
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "burn.h"
 
-static int64_t run_ns;
+static atomic_bool stop;
 static volatile uint64_t sink;	/* keeps the work from being optimised away */
 
 static int64_t mono_ns(void)
@@ -33,7 +37,8 @@ static __attribute__((noinline, noclone)) uint64_t http_busy_work(uint64_t x)
 
 static __attribute__((noinline, noclone)) void http_busy_helper(void)
 {
-	BURN_NS(run_ns / 2);
+	while (!atomic_load(&stop))
+		BURN_NS(10000000);
 }
 
 static void *helper(void *arg)
@@ -45,19 +50,19 @@ static void *helper(void *arg)
 
 int main(int argc, char **argv)
 {
-	int64_t end;
+	int64_t end = mono_ns() + (argc > 1 ? atoll(argv[1]) : 3000) * 1000000;
+	const char *stop_file = argc > 3 ? argv[3] : NULL;
 	uint64_t x = 1;
 	long calls = 0;
 	pthread_t th;
 
-	run_ns = (argc > 1 ? atoll(argv[1]) : 3000) * 1000000;
 	pthread_create(&th, NULL, helper, NULL);
-	end = mono_ns() + run_ns;
-	while (mono_ns() < end) {
+	while (mono_ns() < end && !(stop_file && calls % 64 == 0 && access(stop_file, F_OK) == 0)) {
 		x = http_busy_work(x);
 		calls++;
 	}
 	sink = x;
+	atomic_store(&stop, true);
 	pthread_join(th, NULL);
 	/* The checksum of a fixed number of calls: the same in every run. */
 	x = 1;

@@ -4,9 +4,10 @@
  * byte every -d milliseconds, or only the first -p bytes), then prints everything the
  * server sends until it closes the connection, and says how that went on stderr.
  *
- *   hreq [-d MS] [-p BYTES] [-t MS] ADDR < request
+ *   hreq [-d MS] [-p BYTES] [-s] [-t MS] ADDR < request
  *     -d MS     wait MS milliseconds before each byte (a slow client)
  *     -p BYTES  send only the first BYTES bytes, then wait for the server (a partial request)
+ *     -s        shut down the sending side once everything is sent (end of file)
  *     -t MS     give up after MS milliseconds in all (default 30000)
  * Exit status: 0 the server closed the connection (its answer, if any, on stdout); 2 the
  * time ran out with the connection still open; 1 could not connect or another error.
@@ -68,14 +69,17 @@ static int dial(const char *addr)
 int main(int argc, char **argv)
 {
 	long delay = 0, timeout = 30000, partial = -1;
+	bool shut = false, shut_done = false;
 	char *req = NULL, buf[65536];
 	size_t len = 0, cap = 0, sent = 0;
 	long long end;
 	int opt, fd;
 	bool closed = false;
 
-	while ((opt = getopt(argc, argv, "d:p:t:")) != -1) {
-		if (opt == 'd')
+	while ((opt = getopt(argc, argv, "d:p:st:")) != -1) {
+		if (opt == 's')
+			shut = true;
+		else if (opt == 'd')
 			delay = atol(optarg);
 		else if (opt == 'p')
 			partial = atol(optarg);
@@ -85,7 +89,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: hreq [-d MS] [-p BYTES] [-t MS] ADDR < request\n");
+		fprintf(stderr, "usage: hreq [-d MS] [-p BYTES] [-s] [-t MS] ADDR < request\n");
 		return 1;
 	}
 	for (;;) {
@@ -124,6 +128,10 @@ int main(int argc, char **argv)
 				continue;
 			}
 			wait = (int)(next_byte - now_ms());
+		}
+		if (sent == len && shut && !shut_done) {
+			shutdown(fd, SHUT_WR);
+			shut_done = true;
 		}
 		if (wait < 0)
 			wait = 0;
