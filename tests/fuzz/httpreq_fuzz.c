@@ -7,6 +7,7 @@
  * fuzzer reports as a crash. tests/unit/httpreq_test replays tests/fuzz/corpus/httpreq/
  * through this same function without the fuzzer (make test); make fuzz runs the fuzzer.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,33 +25,57 @@ static void must(int cond)
 		abort();
 }
 
-static void body(const struct httpreq *r, const char *in, size_t n)
+/* Decodes a chunked body fed in pieces of growing size; returns the feed's last result. */
+static long chunks(const char *in, size_t n, size_t first_step, char *out, size_t *out_len,
+		   size_t *used_total, bool *done)
 {
-	static char out[BODY_MAX];
 	struct httpreq_chunks c;
-	size_t out_len = 0, pos = 0, step = 1;
-	char v[64];
+	size_t pos = 0, step = first_step;
+	long used = 0;
 
-	if (!r->chunked)
-		return;
 	memset(&c, 0, sizeof(c));
+	*out_len = 0;
 	while (pos < n && !c.done) {
 		size_t piece = n - pos < step ? n - pos : step;
-		long used = httpreq_chunks_feed(&c, in + pos, piece, out, &out_len, sizeof(out));
 
-		if (used < 0) {
-			must(used == -400 || used == -413);
-			return;
-		}
+		used = httpreq_chunks_feed(&c, in + pos, piece, out, out_len, BODY_MAX);
+		if (used < 0)
+			break;
 		must((size_t)used <= piece);
-		must(out_len <= sizeof(out));
+		must(*out_len <= BODY_MAX);
 		/* A feed that consumes nothing must have finished the body. */
 		must(used > 0 || c.done);
 		pos += (size_t)used;
 		step = step * 3 + 1;
 	}
-	if (c.done)
-		httpreq_form_value(out, out_len, "seconds", v, sizeof(v));
+	*used_total = pos;
+	*done = c.done;
+	return used;
+}
+
+/*
+ * The body, fed a byte at a time and all at once: the decoder keeps its state between
+ * feeds, so both must agree on everything (error, bytes used, body).
+ */
+static void body(const struct httpreq *r, const char *in, size_t n)
+{
+	static char a[BODY_MAX], b[BODY_MAX];
+	size_t a_len, b_len, a_used, b_used;
+	bool a_done, b_done;
+	long ra, rb;
+	char v[64];
+
+	if (!r->chunked)
+		return;
+	ra = chunks(in, n, 1, a, &a_len, &a_used, &a_done);
+	rb = chunks(in, n, n ? n : 1, b, &b_len, &b_used, &b_done);
+	if (ra < 0 || rb < 0) {
+		must(ra == rb && (ra == -400 || ra == -413));
+		return;
+	}
+	must(a_done == b_done && a_used == b_used && a_len == b_len && !memcmp(a, b, a_len));
+	if (a_done)
+		httpreq_form_value(a, a_len, "seconds", v, sizeof(v));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -71,6 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (head < 0)
 		must(r.error != NULL);
 	head = httpreq_parse_head(in, n, HEAD_MAX, &r);
+	/* A complete head found in the first piece is the same head in the whole input. */
+	if (cut && httpreq_parse_head(in, cut, HEAD_MAX, &(struct httpreq){ 0 }) > 0)
+		must(head == httpreq_parse_head(in, cut, HEAD_MAX, &(struct httpreq){ 0 }));
 	if (head <= 0) {
 		must(head == 0 || r.error != NULL);
 		must(head == 0 || head == -400 || head == -431 || head == -501 || head == -505 ||
