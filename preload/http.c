@@ -1,11 +1,9 @@
 /*
  * http.c: the /debug/pprof/ server's sockets and threads (http.h). One event-loop thread
- * owns every socket: it accepts, reads and parses requests (httpreq.c), keeps waiting
- * exchanges on a timer, and writes answers, all non-blocking and each with a deadline,
- * so no client can stall it or the program. Two worker threads run the handler, which
- * may take long (symbolizing, building a profile). Requests are read whole before they
- * are handled and answers built whole before they are sent; every connection is closed
- * after its answer. Normal context only: these threads block every signal.
+ * owns every socket and reads, waits and writes without blocking, each connection with a
+ * deadline, so no client can stall it or the program; two workers run the handler, which
+ * may take long. Requests are read whole before they are handled, answers built whole
+ * before they are sent, connections closed after them. Its threads block every signal.
  */
 #include <arpa/inet.h>
 #include <errno.h>
