@@ -737,7 +737,9 @@ static void *loop_main(void *arg)
 			slot_of[n] = i;
 			pfd[n++] = (struct pollfd){ c->fd, ev, 0 };
 		}
-		if (poll(pfd, n, (int)((next - now + 999999) / 1000000)) < 0 && errno != EINTR)
+		/* A deadline may have passed since the last round: then do not wait at all. */
+		if (poll(pfd, n, next > now ? (int)((next - now + 999999) / 1000000) : 0) < 0 &&
+		    errno != EINTR)
 			continue;
 		for (nfds_t k = 0; k < n; k++) {
 			struct conn *c;
