@@ -30,6 +30,9 @@ struct cpu_state cpu;
 
 static _Atomic bool running;
 static _Atomic int in_handler;
+/* Windows open (cpu_window_begin): the sampler runs while there are any. */
+static pthread_mutex_t windows_lock = PTHREAD_MUTEX_INITIALIZER;
+static int windows_open;
 static const int timer_signal = SIGPROF;
 
 static int64_t now_ns_sig(clockid_t clk);
@@ -203,9 +206,6 @@ struct cpu_window {
 	int64_t realtime_ns, monotonic_ns;
 };
 
-static pthread_mutex_t windows_lock = PTHREAD_MUTEX_INITIALIZER;
-static int windows_open;
-
 static int take_reading(struct cpu_window *w)
 {
 	w->realtime_ns = now_ns_sig(CLOCK_REALTIME);
@@ -306,6 +306,13 @@ bool cpu_running(void)
 
 void cpu_fork_child(void)
 {
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	/* The parent's windows are not the child's: only CPROF_CPU keeps its sampler on. */
+	windows_lock = fresh;
+	windows_open = 0;
+	if (!env.cpu_path)
+		atomic_store(&running, false);
 	records_clear(&cpu.records);
 	atomic_store(&cpu.n_signals, 0);
 	atomic_store(&cpu.cpu_ns, 0);

@@ -85,7 +85,10 @@ bool cpu_running(void);
 void cpu_thread_start(struct thread *t);
 void cpu_thread_stop(struct thread *t);
 
-/* In a fork child: forget the parent's samples, start the clock again. */
+/*
+ * In a fork child: forget the parent's samples and its windows, start the clock again; the
+ * sampler keeps running only when CPROF_CPU asked for a profile (the child writes its own).
+ */
 void cpu_fork_child(void);
 
 /*
