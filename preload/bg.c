@@ -6,11 +6,9 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <string.h>
@@ -23,7 +21,12 @@
 #include "real.h"
 #include "threads.h"
 
-static int wake_fd = -1;
+/*
+ * 1 when the thread is to wake early. A futex word rather than an eventfd: a program may
+ * close every descriptor it did not open and reuse the numbers, and the thread would then
+ * poll and read the program's own file (spinning, and moving its file offset).
+ */
+static _Atomic int wake_word;
 static _Atomic bool alive;
 static void (*_Atomic hooks[16])(void);
 static _Atomic pid_t bg_tid;
@@ -123,11 +126,9 @@ static void *bg_main(void *arg)
 	prctl(PR_SET_NAME, "cprof", 0, 0, 0);
 	atomic_store(&alive, true);
 	for (;;) {
-		struct pollfd pfd = { wake_fd, POLLIN, 0 };
-		uint64_t v;
-
-		if (poll(&pfd, 1, 100) > 0 && read(wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+		if (!atomic_exchange(&wake_word, 0))
+			futex_wait(&wake_word, 0, 100);
+		atomic_store(&wake_word, 0);
 		take_job();
 		for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 			void (*fn)(void) = atomic_load(&hooks[i]);
@@ -151,11 +152,7 @@ int bg_start(void)
 	sigset_t all;
 	int rc;
 
-	if (wake_fd >= 0)
-		close(wake_fd);
-	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (wake_fd < 0)
-		return -errno;
+	atomic_store(&wake_word, 0);
 	/* The thread starts with every signal blocked: no signal is ever its to take. */
 	sigfillset(&all);
 	pthread_attr_init(&attr);
@@ -175,11 +172,9 @@ int bg_start(void)
 
 void bg_wake_sig(void)
 {
-	uint64_t one = 1;
 	int saved = errno;
 
-	if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: already awake with a full counter. */
-	}
+	if (!atomic_exchange(&wake_word, 1))
+		syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 }

@@ -1,7 +1,7 @@
 /*
  * bg.h: the profiler's background thread. It owns the slow work (symbolization, encoding,
  * file I/O, /proc scans), blocks every signal, has no CPU timer and is left out of every
- * profile. Collectors and signal handlers wake it through an eventfd.
+ * profile. Collectors and signal handlers wake it through a futex (no descriptor of its own).
  */
 #ifndef CPROF_BG_H
 #define CPROF_BG_H
