@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +43,8 @@ enum { C_FREE, C_READ, C_BUSY, C_WAIT, C_WRITE };
 struct conn {
 	int state;
 	int fd;
+	dev_t dev;			/* which socket fd is: the program may close it and */
+	ino_t ino;			/* reuse the number for a file of its own */
 	bool gone;
 	int64_t deadline;		/* CLOCK_MONOTONIC ns */
 	char *in;			/* what the client sent */
@@ -71,7 +72,9 @@ struct job {
 };
 
 static struct conn conns[CPROF_HTTP_CONNS_MAX];
-static int listen_fd = -1, wake_fd = -1;
+static int listen_fd = -1;
+static dev_t listen_dev;
+static ino_t listen_ino;
 static http_handler handler;
 static _Atomic bool stopping;
 static char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -82,6 +85,17 @@ static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jobs_cond = PTHREAD_COND_INITIALIZER;
 static struct job todo[JOBS_MAX], done[JOBS_MAX];
 static size_t n_todo, n_done;
+
+/*
+ * Whether fd still is the socket it was: a program may close every descriptor it did not
+ * open (closefrom) and reuse the numbers, and then the server must not touch them.
+ */
+static bool still_ours(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
 
 static int64_t now_ns(void)
 {
@@ -290,15 +304,6 @@ static void job_push(struct job *q, size_t *n, int slot, int kind)
 	pthread_mutex_unlock(&jobs_lock);
 }
 
-static void wake_loop(void)
-{
-	uint64_t one = 1;
-
-	if (write(wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: the counter is already non-zero, the loop will wake. */
-	}
-}
-
 static void *worker_main(void *arg)
 {
 	cprof_tls.in_cprof = 1;
@@ -321,8 +326,8 @@ static void *worker_main(void *arg)
 			x->resume(x);
 		else if (x->cancel)
 			x->cancel(x);
+		/* The loop looks at the done jobs at least every 10 ms while any are out. */
 		job_push(done, &n_done, j.slot, j.kind);
-		wake_loop();
 	}
 	return NULL;
 }
@@ -374,7 +379,7 @@ static void free_request(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
-	if (c->fd >= 0)
+	if (still_ours(c->fd, c->dev, c->ino))
 		close(c->fd);
 	free_request(c);
 	free(c->out);
@@ -594,6 +599,11 @@ static bool read_some(struct conn *c, int slot)
 			c->in_cap = cap < most ? cap : most;
 		}
 		room = c->in_cap - c->in_len;
+		if (!still_ours(c->fd, c->dev, c->ino)) {
+			c->fd = -1;
+			conn_free(c);
+			return false;
+		}
 		n = recv(c->fd, c->in + c->in_len, room, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return true;
@@ -613,13 +623,23 @@ static bool read_some(struct conn *c, int slot)
 static bool client_gone(struct conn *c)
 {
 	char buf[4096];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t n;
 
+	if (!still_ours(c->fd, c->dev, c->ino)) {
+		c->fd = -1;
+		return true;
+	}
+	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
 static void write_some(struct conn *c)
 {
+	if (!still_ours(c->fd, c->dev, c->ino)) {
+		c->fd = -1;
+		conn_free(c);
+		return;
+	}
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -667,11 +687,7 @@ static void take_done(void)
 {
 	struct job got[JOBS_MAX];
 	size_t n;
-	uint64_t v;
 
-	if (read(wake_fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: a spurious wake-up */
-	}
 	pthread_mutex_lock(&jobs_lock);
 	n = n_done;
 	memcpy(got, done, n * sizeof(got[0]));
@@ -689,6 +705,7 @@ static void accept_all(void)
 
 	for (;;) {
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), slot = -1;
+		struct stat st;
 
 		if (fd < 0)
 			return;
@@ -703,33 +720,54 @@ static void accept_all(void)
 			continue;
 		}
 		memset(&conns[slot], 0, sizeof(conns[slot]));
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			continue;
+		}
 		conns[slot].fd = fd;
+		conns[slot].dev = st.st_dev;
+		conns[slot].ino = st.st_ino;
 		conns[slot].state = C_READ;
 		conns[slot].minor = 1;
 		conns[slot].deadline = now_ns() + (int64_t)CPROF_HTTP_READ_MS_MAX * 1000000;
 	}
 }
 
+/* Once per round: the listening socket may have been closed (and its number reused). */
+static bool listener_ok(void)
+{
+	if (listen_fd < 0 || atomic_load(&stopping))
+		return false;
+	if (still_ours(listen_fd, listen_dev, listen_ino))
+		return true;
+	log_warn("the program closed the /debug/pprof/ server's socket; no longer serving");
+	listen_fd = -1;
+	return false;
+}
+
 static void *loop_main(void *arg)
 {
-	struct pollfd pfd[CPROF_HTTP_CONNS_MAX + 2];
-	int slot_of[CPROF_HTTP_CONNS_MAX + 2];
+	struct pollfd pfd[CPROF_HTTP_CONNS_MAX + 1];
+	int slot_of[CPROF_HTTP_CONNS_MAX + 1];
 
 	cprof_tls.in_cprof = 1;
 	threads_exclude_self();
 	prctl(PR_SET_NAME, "cprof-http", 0, 0, 0);
 	for (;;) {
 		int64_t now = now_ns(), next = now + 1000000000;
+		bool listening = listener_ok(), busy = false;
 		nfds_t n = 0;
 
-		pfd[n++] = (struct pollfd){ wake_fd, POLLIN, 0 };
-		if (!atomic_load(&stopping))
+		if (listening) {
+			slot_of[n] = -1;
 			pfd[n++] = (struct pollfd){ listen_fd, POLLIN, 0 };
+		}
 		for (int i = 0; i < CPROF_HTTP_CONNS_MAX; i++) {
 			struct conn *c = &conns[i];
 			short ev = c->state == C_READ ? POLLIN : c->state == C_WAIT ? POLLIN | POLLRDHUP :
 				   c->state == C_WRITE ? POLLOUT : 0;
 
+			busy |= c->state == C_BUSY;
 			if (c->state == C_FREE || c->fd < 0)
 				continue;
 			if (c->state != C_BUSY && c->deadline < next)
@@ -737,38 +775,50 @@ static void *loop_main(void *arg)
 			slot_of[n] = i;
 			pfd[n++] = (struct pollfd){ c->fd, ev, 0 };
 		}
+		/* Workers do not wake the loop: while jobs are out it looks every 10 ms. */
+		if (busy && next > now + 10000000)
+			next = now + 10000000;
 		/* A deadline may have passed since the last round: then do not wait at all. */
 		if (poll(pfd, n, next > now ? (int)((next - now + 999999) / 1000000) : 0) < 0 &&
 		    errno != EINTR)
 			continue;
+		take_done();
 		for (nfds_t k = 0; k < n; k++) {
 			struct conn *c;
 
 			if (!pfd[k].revents)
 				continue;
-			if (pfd[k].fd == wake_fd) {
-				take_done();
-				continue;
-			}
-			if (pfd[k].fd == listen_fd) {
-				accept_all();
+			if (slot_of[k] < 0) {
+				if (listener_ok())
+					accept_all();
 				continue;
 			}
 			c = &conns[slot_of[k]];
 			if (c->fd != pfd[k].fd)
 				continue;	/* freed by a job that came back in this round */
-			if (c->state == C_READ)
+			if (pfd[k].revents & POLLNVAL) {
+				/* Closed behind the server's back: the number is not its any more. */
+				c->fd = -1;
+				c->gone = true;
+				if (c->state != C_BUSY && c->state != C_WAIT)
+					conn_free(c);
+				else if (c->state == C_WAIT) {
+					c->state = C_BUSY;
+					job_push(todo, &n_todo, slot_of[k], J_CANCEL);
+				}
+			} else if (c->state == C_READ) {
 				read_some(c, slot_of[k]);
-			else if (c->state == C_WRITE)
+			} else if (c->state == C_WRITE) {
 				write_some(c);
-			else if (c->state == C_WAIT && client_gone(c)) {
+			} else if (c->state == C_WAIT && client_gone(c)) {
 				c->gone = true;
 				c->state = C_BUSY;
 				job_push(todo, &n_todo, slot_of[k], J_CANCEL);
 			} else if (c->state == C_BUSY && (pfd[k].revents & (POLLHUP | POLLERR))) {
 				/* Nothing more will be sent to it; its exchange ends when it returns. */
 				c->gone = true;
-				close(c->fd);
+				if (still_ours(c->fd, c->dev, c->ino))
+					close(c->fd);
 				c->fd = -1;
 			}
 		}
@@ -810,24 +860,21 @@ static int spawn(void *(*fn)(void *))
 int http_start(const char *addr, bool public, http_handler serve)
 {
 	char name[160], line[200];
+	struct stat st;
 	int rc;
 
 	for (int i = 0; i < CPROF_HTTP_CONNS_MAX; i++)
 		conns[i].fd = -1;
 	handler = serve;
-	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (wake_fd < 0) {
-		rc = -errno;
-		log_warn("cannot serve http on '%s': %s", addr, strerror(-rc));
-		return rc;
-	}
 	listen_fd = listen_on(addr, public, name, sizeof(name));
-	if (listen_fd < 0) {
-		rc = listen_fd;
-		close(wake_fd);
-		wake_fd = -1;
-		return rc;
+	if (listen_fd < 0)
+		return listen_fd;
+	if (fstat(listen_fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
 	}
+	listen_dev = st.st_dev;
+	listen_ino = st.st_ino;
 	for (int i = 0; i < WORKERS; i++) {
 		rc = spawn(worker_main);
 		if (rc < 0)
@@ -851,30 +898,23 @@ void http_stop(void)
 	struct stat st;
 
 	atomic_store(&stopping, true);
-	if (listen_fd >= 0) {
-		/* The loop may be in poll on it: shut it down rather than reuse its number. */
+	/* The loop may be in poll on it: shut it down rather than reuse its number. */
+	if (still_ours(listen_fd, listen_dev, listen_ino))
 		shutdown(listen_fd, SHUT_RDWR);
-	}
 	if (unix_path[0] && stat(unix_path, &st) == 0 && st.st_ino == unix_ino)
 		unlink(unix_path);
 	unix_path[0] = 0;
-	if (wake_fd >= 0)
-		wake_loop();
 }
 
 void http_fork_child(void)
 {
-	if (listen_fd < 0)
-		return;
-	close(listen_fd);
+	if (still_ours(listen_fd, listen_dev, listen_ino))
+		close(listen_fd);
 	listen_fd = -1;
-	if (wake_fd >= 0)
-		close(wake_fd);
-	wake_fd = -1;
 	unix_path[0] = 0;
 	/* The threads are gone; their exchanges leak (cancelling them could touch locks). */
 	for (int i = 0; i < CPROF_HTTP_CONNS_MAX; i++)
-		if (conns[i].fd >= 0) {
+		if (still_ours(conns[i].fd, conns[i].dev, conns[i].ino)) {
 			close(conns[i].fd);
 			conns[i].fd = -1;
 		}
