@@ -51,7 +51,7 @@ LIB      := $(B)/libcprof.so
 LAUNCHER := $(B)/cprofrun
 PDUMP    := $(B)/pdump
 
-.PHONY: all demo test check test-build bench install uninstall clean check-deps deps lint
+.PHONY: all demo test check test-build bench install uninstall clean check-deps deps lint fuzz
 .DEFAULT_GOAL := all
 
 all: check-deps $(LIB) $(LAUNCHER) $(PDUMP)
@@ -109,16 +109,30 @@ $(B)/obj/tests/tools/%.o: tests/tools/%.c $(GEN_H)
 $(PDUMP): $(B)/obj/tests/tools/pdump.o $(B)/libcprofenc.a
 	$(CC) -o $@ $^ $(DEP_LIBS) -lm
 
+# hreq: a raw HTTP client for the 7xxx tests (slow, partial and malformed requests)
+HREQ := $(B)/hreq
+$(HREQ): $(B)/obj/tests/tools/hreq.o
+	$(CC) -o $@ $^
+
 # --- tests -------------------------------------------------------------------------------
 # Unit tests: tests/unit/NAME.c links the objects named in UNIT_DEPS_NAME.
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 PRE_LIBOBJ = $(addprefix $(B)/obj/preload/,$(1))
 UNIT_DEPS_encoder_test  = $(B)/libcprofenc.a
+UNIT_DEPS_merge_test    = $(B)/libcprofenc.a
+UNIT_DEPS_count_text_test = $(B)/libcprofenc.a
 UNIT_DEPS_symbols_test  = $(call PRE_LIBOBJ,symbols.o lines.o)
 UNIT_DEPS_unwind_test   = $(call PRE_LIBOBJ,unwind_sig.o modules.o log.o real.o)
 UNIT_DEPS_stacks_test   = $(call PRE_LIBOBJ,stacks.o records.o log.o)
+UNIT_DEPS_httpreq_test  = $(call PRE_LIBOBJ,httpreq.o) $(B)/obj/tests/fuzz/httpreq_fuzz.o
 UNIT_LIBS_unwind_test   = $(UNW_LIBS)
+
+# Fuzz targets (tests/fuzz/NAME_fuzz.c): linked into the unit tests that replay their
+# corpus, and built with clang's libFuzzer by "make fuzz".
+$(B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
 $(B)/obj/tests/unit/%.o: tests/unit/%.c $(GEN_H)
 	@mkdir -p $(@D)
@@ -154,7 +168,7 @@ $(B)/tests/progs/%: tests/progs/%.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -Wall -pthread -iquote preload $(PROG_FLAGS_$*) -o $@ $< $(PROG_LIBS_$*)
 
-test-build: all $(UNIT_BIN) $(PROG_BIN)
+test-build: all $(UNIT_BIN) $(PROG_BIN) $(HREQ)
 
 # The README's test command. It installs what is missing (as root), rebuilds everything
 # with -Werror, then runs every test; the last line is "N passed, N failed, N skipped".
@@ -171,6 +185,21 @@ demo:
 	$(MAKE) all $(B)/tests/progs/demo
 	$(LAUNCHER) -cpu=$(B)/demo.prof $(B)/tests/progs/demo
 	go tool pprof -top -cum -nodecount=12 $(B)/demo.prof
+
+# The request parser under libFuzzer with ASan and UBSan, FUZZ_SECONDS long (default 600),
+# starting from tests/fuzz/corpus/httpreq/ and writing what it finds to build/fuzz/corpus
+# (crashes to build/fuzz/crash-*); docs/fuzzing.md says how to fold that back into the
+# committed corpus. Not part of make test: the unit tests replay the corpus without it.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/deps.sh --fuzz
+	@mkdir -p $(B)/fuzz
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -iquote preload -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined -o $(B)/fuzz/httpreq_fuzz preload/httpreq.c tests/fuzz/httpreq_fuzz.c
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/httpreq_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=5 \
+	      -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus tests/fuzz/corpus/httpreq
 
 bench:
 	scripts/deps.sh --bench

@@ -131,6 +131,7 @@ static char *flag_entry(const struct flags_def *d, const struct flags_value *v)
 
 	switch (d->kind) {
 	case FLAGS_PROFILE:
+	case FLAGS_DIR:
 		r = asprintf(&s, "%s=%s", d->env, v->abs);
 		break;
 	case FLAGS_INT:

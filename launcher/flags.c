@@ -6,8 +6,10 @@
  */
 #include "flags.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,11 @@ const struct flags_def flags_table[] = {
 	{ "block",   FLAGS_PROFILE, "CPROF_BLOCK", "FILE", NULL,          0,               0,               "write a block profile (where threads waited) to FILE when the program exits" },
 	{ "blockrate", FLAGS_INT,   "CPROF_BLOCKRATE", "NS", "10000",     1,               CPROF_BLOCKRATE_MAX, "with -block, record every wait of at least NS nanoseconds and shorter ones with probability duration/NS" },
 	{ "depth",   FLAGS_INT,     "CPROF_DEPTH", "N",    DEPTH_DEFAULT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, "record at most N frames of each stack" },
+	{ "http",    FLAGS_STRING,  "CPROF_HTTP",  "ADDR", NULL,          0,               0,               "serve Go's /debug/pprof/ endpoints on ADDR while the program runs: HOST:PORT (port 0: any free port) or unix:PATH" },
+	{ "http-public", FLAGS_BOOL, "CPROF_HTTP_PUBLIC", NULL, "false",   0,               0,               "let -http listen on an address that is not loopback (anyone who reaches it can read the profiles)" },
+	{ "period",  FLAGS_DURATION, "CPROF_PERIOD", "DURATION", NULL,    1,               86400,           "every DURATION (such as 10s or 1m), write a CPU profile of that period and heap, mutex and block snapshots to -outdir" },
+	{ "outdir",  FLAGS_DIR,     "CPROF_OUTDIR", "DIR", NULL,          0,               0,               "the directory -period writes to" },
+	{ "keep",    FLAGS_INT,     "CPROF_KEEP",  "N",    "10",          1,               100000,          "keep the newest N files of each kind in -outdir" },
 	{ "top",     FLAGS_BOOL,    NULL,          NULL,   NULL,          0,               0,               "after the run, print the top 10 functions of each profile to stderr" },
 	{ "h",       FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               NULL },
 	{ "help",    FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               "print this help and exit" },
@@ -70,7 +77,97 @@ int flags_find(const char *name)
 
 static bool takes_value(enum flags_kind kind)
 {
-	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING;
+	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING ||
+	       kind == FLAGS_DURATION || kind == FLAGS_DIR;
+}
+
+/* Go's time.ParseDuration for durations that are not negative; 0 with *ns, or -EINVAL. */
+static int parse_duration(const char *s, double *ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+	};
+
+	*ns = 0;
+	if (strcmp(s, "0") == 0)
+		return 0;
+	if (*s == '\0')
+		return -EINVAL;
+	while (*s) {
+		double v = 0, scale = 1;
+		bool digits = false;
+		size_t i, n = sizeof(units) / sizeof(units[0]);
+
+		for (; *s >= '0' && *s <= '9'; s++, digits = true)
+			v = v * 10 + (*s - '0');
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
+				v += (*s - '0') * (scale /= 10);
+		if (!digits)
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (strncmp(s, units[i].unit, strlen(units[i].unit)) == 0 &&
+			    !(units[i].unit[0] == 'm' && !units[i].unit[1] && s[1] == 's'))
+				break;
+		if (i == n)
+			return -EINVAL;
+		s += strlen(units[i].unit);
+		*ns += v * units[i].ns;
+	}
+	return 0;
+}
+
+/*
+ * Whether a -http address is well formed, and whether it is loopback, by the library's
+ * rules (preload/http.c): unix:PATH, HOST:PORT or [V6]:PORT with a numeric host or
+ * localhost; an empty host means every interface.
+ */
+static int http_address(const char *addr, bool *loopback)
+{
+	const char *colon = strrchr(addr, ':');
+	char host[64], *end;
+	unsigned char bin[16];
+	size_t n;
+	long port;
+
+	*loopback = true;
+	if (strncmp(addr, "unix:", 5) == 0)
+		return addr[5] && strlen(addr + 5) < 108 ? 0 : -EINVAL;
+	if (!colon || !isdigit((unsigned char)colon[1]))
+		return -EINVAL;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || errno || port > 65535)
+		return -EINVAL;
+	n = (size_t)(colon - addr);
+	if (n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, addr, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		if (n < 2 || host[n - 1] != ']')
+			return -EINVAL;
+		host[n - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, bin) != 1)
+			return -EINVAL;
+		*loopback = memcmp(bin, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0 ||
+			    (memcmp(bin, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 && bin[12] == 127);
+		return 0;
+	}
+	if (host[0] == '\0') {
+		*loopback = false;
+		return 0;
+	}
+	if (strcmp(host, "localhost") == 0)
+		return 0;
+	if (inet_pton(AF_INET, host, bin) != 1)
+		return -EINVAL;
+	*loopback = bin[0] == 127;
+	return 0;
 }
 
 /* Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F FALSE false False. */
@@ -192,8 +289,19 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 			return -EINVAL;
 		}
 		break;
+	case FLAGS_DURATION: {
+		double ns;
+
+		if (parse_duration(val, &ns) != 0 || ns < d->min * 1e9 || ns > d->max * 1e9) {
+			flags_error("invalid value \"%s\" for flag -%s: must be a duration from %lds to %lds, such as 10s or 1m",
+				    val, d->name, d->min, d->max);
+			return -EINVAL;
+		}
+		break;
+	}
 	case FLAGS_PROFILE:
 	case FLAGS_STRING:
+	case FLAGS_DIR:
 		if (*val == '\0') {
 			flags_error("invalid value \"\" for flag -%s: must not be empty", d->name);
 			return -EINVAL;
@@ -234,6 +342,71 @@ static int check_profiles(struct flags_value *values)
 				return -EINVAL;
 			}
 		}
+	}
+	return 0;
+}
+
+/* A directory flag: it must exist and be writable; the variable gets its absolute path. */
+static int check_dirs(struct flags_value *values)
+{
+	for (size_t k = 0; k < flags_count; k++) {
+		struct stat st;
+		char *abs;
+
+		if (flags_table[k].kind != FLAGS_DIR || !values[k].set)
+			continue;
+		abs = realpath(values[k].str, NULL);
+		if (!abs || stat(abs, &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    access(abs, W_OK | X_OK) != 0) {
+			int err = abs && stat(abs, &st) == 0 && !S_ISDIR(st.st_mode) ? ENOTDIR : errno;
+
+			flags_error("cannot write to directory '%s': %s", values[k].str, strerror(err));
+			free(abs);
+			return -EINVAL;
+		}
+		if (strchr(abs, '\n')) {
+			flags_error("cannot write to directory '%s': the name holds a newline", values[k].str);
+			free(abs);
+			return -EINVAL;
+		}
+		free(values[k].abs);
+		values[k].abs = abs;
+	}
+	return 0;
+}
+
+static bool given(const struct flags_value *values, const char *name)
+{
+	int k = flags_find(name);
+
+	return k >= 0 && values[k].set;
+}
+
+/* Flags that only make sense together, and the address -http may listen on. */
+static int check_together(struct flags_value *values)
+{
+	int http = flags_find("http"), pub = flags_find("http-public");
+	bool loopback;
+
+	if (http >= 0 && values[http].set) {
+		if (http_address(values[http].str, &loopback) != 0) {
+			flags_error("invalid value \"%s\" for flag -http: must be HOST:PORT, [IPV6]:PORT or unix:PATH, with a numeric host or localhost",
+				    values[http].str);
+			return -EINVAL;
+		}
+		if (!loopback && !(pub >= 0 && values[pub].num)) {
+			flags_error("-http=%s is not a loopback address: anyone who can reach it could read the program's profiles; add -http-public to serve it anyway",
+				    values[http].str);
+			return -EINVAL;
+		}
+	}
+	if (given(values, "period") && !given(values, "outdir")) {
+		flags_error("-period needs -outdir=DIR");
+		return -EINVAL;
+	}
+	if (!given(values, "period") && (given(values, "outdir") || given(values, "keep"))) {
+		flags_error("-outdir and -keep need -period");
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -288,7 +461,7 @@ int flags_parse(int argc, char **argv, struct flags_value *values)
 		flags_error("no program given (usage: cprofrun [flags] [--] program [args...])");
 		return -EINVAL;
 	}
-	if (check_profiles(values) != 0)
+	if (check_profiles(values) != 0 || check_dirs(values) != 0 || check_together(values) != 0)
 		return -EINVAL;
 	return i;
 }

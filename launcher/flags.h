@@ -16,6 +16,8 @@ enum flags_kind {
 	FLAGS_INT,	/* an integer in [min, max] */
 	FLAGS_BOOL,	/* -name, -name=true|false; the variable (if any) gets 1 or 0 */
 	FLAGS_STRING,	/* any non-empty string, passed on verbatim */
+	FLAGS_DURATION,	/* a Go duration ("10s", "1m30s") from min to max seconds, passed on verbatim */
+	FLAGS_DIR,	/* an existing writable directory; the variable gets its absolute path */
 	FLAGS_HELP,	/* prints the usage to stdout and exits 0 */
 	FLAGS_VERSION,	/* prints "cprofrun VERSION" to stdout and exits 0 */
 };
@@ -34,7 +36,7 @@ struct flags_value {
 	bool set;		/* given on the command line (the last one wins) */
 	const char *str;	/* the value as given (points into argv) */
 	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1 */
-	char *abs;		/* FLAGS_PROFILE: absolute path, malloc'd, owned by the value */
+	char *abs;		/* FLAGS_PROFILE, FLAGS_DIR: absolute path, malloc'd, owned by the value */
 };
 
 extern const struct flags_def flags_table[];
@@ -45,7 +47,8 @@ extern const size_t flags_count;
  * argv of the program's name (> 0); 0 when -h or -version was given and its text printed
  * to stdout (exit 0); or -EINVAL after printing one "cprofrun: ..." line (exit 2). Profile
  * paths are made absolute (values[k].abs) and checked: their directory must exist and be
- * writable, and no two profiles may share a file.
+ * writable, and no two profiles may share a file. -http must be a loopback address unless
+ * -http-public is given; -period needs -outdir, and -outdir and -keep need -period.
  */
 int flags_parse(int argc, char **argv, struct flags_value *values);
 

@@ -74,6 +74,10 @@ static int parse_line(struct handshake *h, const char *line)
 		parse_hello(h, line + 6);
 	else if (strncmp(line, "profile ", 8) == 0)
 		return parse_profile(h, line + 8);
+	else if (strncmp(line, "http ", 5) == 0 && line[5] && strlen(line + 5) < sizeof(h->http)) {
+		strcpy(h->http, line + 5);
+		h->http_new = true;
+	}
 	return 0;
 }
 

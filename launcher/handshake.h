@@ -7,6 +7,8 @@
  *
  * Wire format: text, one line per write(2) or send(2), each ending in '\n':
  *   hello <pid> <version>          the library initialised in process <pid>
+ *   http <address>                 the library serves /debug/pprof/ there (127.0.0.1:6060,
+ *                                  [::1]:6060 or unix:/path; the real port when 0 was asked)
  *   profile <kind> <absolute path> a profile was renamed into place; kind is cpu, heap,
  *                                  allocs, mutex, block, threads, threadcreate or a custom
  *                                  name; the path runs to the end of the line (heap
@@ -33,6 +35,8 @@ struct handshake {
 	bool hello;		/* a hello line arrived */
 	pid_t hello_pid;	/* from the first hello */
 	char version[32];	/* from the first hello */
+	char http[256];		/* from the last http line, "" if none */
+	bool http_new;		/* an http line arrived that the caller has not shown */
 	struct handshake_profile *profiles;	/* in order of arrival, one per path */
 	size_t n_profiles, cap_profiles;
 	char line[HANDSHAKE_LINE_MAX];	/* a line not yet complete */

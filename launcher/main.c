@@ -1,8 +1,8 @@
 /*
  * main.c: cprofrun: flags -> environment -> checks -> fork/exec -> wait -> report. The
  * program runs in cprofrun's process group with the environment env.c builds; meanwhile
- * cprofrun prints nothing, reads the handshake socket and passes on the signals sent to it
- * with kill. Then it reports (report.c) and exits with the program's own status.
+ * cprofrun prints nothing (but where -http serves), reads the handshake socket and passes
+ * on the signals sent to it with kill. Then it reports (report.c) and exits with the program's own status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -237,6 +237,21 @@ static void signals_forward(struct child *c, bool running)
 	}
 }
 
+/*
+ * The one line cprofrun prints while the program runs: where -http serves (the user
+ * asked for a server, and with port 0 only the library knows the port).
+ */
+static void http_announce(struct handshake *hs)
+{
+	if (!hs->http_new)
+		return;
+	hs->http_new = false;
+	if (strncmp(hs->http, "unix:", 5) == 0)
+		fprintf(stderr, "cprofrun: serving /debug/pprof/ on %s\n", hs->http);
+	else
+		fprintf(stderr, "cprofrun: serving http://%s/debug/pprof/\n", hs->http);
+}
+
 /* Waits for the program to end, forwarding signals and reading the handshake; its status. */
 static int child_wait(struct child *c, struct handshake *hs)
 {
@@ -264,6 +279,7 @@ static int child_wait(struct child *c, struct handshake *hs)
 		if (pfd[1].revents) {
 			int got = handshake_read(hs, c->hs_fd, HANDSHAKE_CHUNK);
 
+			http_announce(hs);
 			/* At end of file, or on an error, poll would report the socket for ever. */
 			if (got == 0 || (got < 0 && got != -EAGAIN))
 				pfd[1].fd = -1;

@@ -6,11 +6,9 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -25,7 +23,12 @@
 #include "real.h"
 #include "threads.h"
 
-static int wake_fd = -1;
+/*
+ * 1 when the thread is to wake early. A futex word rather than an eventfd: a program may
+ * close every descriptor it did not open and reuse the numbers, and the thread would then
+ * poll and read the program's own file (spinning, and moving its file offset).
+ */
+static _Atomic int wake_word;
 static _Atomic bool alive;
 static void (*_Atomic hooks[16])(void);
 static _Atomic pid_t bg_tid;
@@ -133,25 +136,21 @@ static void close_between(int lo, int hi)
  * makes every read and write of a single-threaded program slower (the kernel's fdget
  * takes a reference unless the table is unshared: about 75 ns per call here), and
  * cprof's own files (profiles being written, its sockets) then never appear in the
- * program's table. The copy keeps only what this thread uses: stderr, the wake-up
- * eventfd and the launcher's socket; holding anything else would keep it open after the
- * program closed it (a pipe whose reader waits for end of file).
+ * program's table. The copy keeps only what this thread uses: stderr and the launcher's
+ * socket; holding anything else would keep it open after the program closed it (a pipe
+ * whose reader waits for end of file). Threads this thread creates share its table.
  */
 static void private_fd_table(void)
 {
-	int keep[3] = { 2, wake_fd, log_handshake_fd() }, lo = 0;
+	int keep[2] = { 2, log_handshake_fd() }, lo = 0;
 
 	if (unshare(CLONE_FILES) != 0)
 		return;
-	for (int i = 0; i < 3; i++)	/* sort the three */
-		for (int j = i + 1; j < 3; j++)
-			if (keep[j] < keep[i]) {
-				int x = keep[i];
-
-				keep[i] = keep[j];
-				keep[j] = x;
-			}
-	for (int i = 0; i < 3; i++) {
+	if (keep[1] < keep[0]) {
+		keep[1] = keep[0];
+		keep[0] = log_handshake_fd();
+	}
+	for (int i = 0; i < 2; i++) {
 		if (keep[i] < lo)
 			continue;
 		close_between(lo, keep[i]);
@@ -183,11 +182,9 @@ static void *bg_main(void *arg)
 	prctl(PR_SET_NAME, "cprof", 0, 0, 0);
 	atomic_store(&alive, true);
 	for (;;) {
-		struct pollfd pfd = { wake_fd, POLLIN, 0 };
-		uint64_t v;
-
-		if (poll(&pfd, 1, 100) > 0 && read(wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+		if (!atomic_exchange(&wake_word, 0))
+			futex_wait(&wake_word, 0, 100);
+		atomic_store(&wake_word, 0);
 		take_job();
 		for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 			void (*fn)(void) = atomic_load(&hooks[i]);
@@ -213,11 +210,7 @@ int bg_start(void)
 	sigset_t all;
 	int rc;
 
-	if (wake_fd >= 0)
-		close(wake_fd);
-	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (wake_fd < 0)
-		return -errno;
+	atomic_store(&wake_word, 0);
 	/* The thread starts with every signal blocked: no signal is ever its to take. */
 	sigfillset(&all);
 	pthread_attr_init(&attr);
@@ -230,6 +223,15 @@ int bg_start(void)
 		log_warn("cannot start the background thread: %s", strerror(rc));
 		return -rc;
 	}
+	/*
+	 * Wait (a little) until it runs, so that work handed to bg_run right after start-up
+	 * (the HTTP server) happens there, in its private file table, and not inline.
+	 */
+	for (int i = 0; i < 1000 && !atomic_load(&alive); i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
 	return 0;
 }
 
@@ -237,14 +239,9 @@ int bg_start(void)
 
 void bg_wake_sig(void)
 {
-	uint64_t one = 1;
 	int saved = errno;
 
-	/* The profiler's own write: block.c must not time it. */
-	cprof_tls.in_cprof++;
-	if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0) {
-		/* EAGAIN: already awake with a full counter. */
-	}
-	cprof_tls.in_cprof--;
+	if (!atomic_exchange(&wake_word, 1))
+		syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 }

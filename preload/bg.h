@@ -1,12 +1,15 @@
 /*
  * bg.h: the profiler's background thread. It owns the slow work (symbolization, encoding,
  * file I/O, /proc scans), blocks every signal, has no CPU timer and is left out of every
- * profile. Collectors and signal handlers wake it through an eventfd.
+ * profile. Collectors and signal handlers wake it through a futex (no descriptor of its own).
  */
 #ifndef CPROF_BG_H
 #define CPROF_BG_H
 
-/* Starts the thread (again, in a fork child). Normal context. 0 or -errno. */
+/*
+ * Starts the thread (again, in a fork child) and waits up to a second until it runs.
+ * Normal context. 0 or -errno.
+ */
 int bg_start(void);
 
 /*

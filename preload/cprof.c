@@ -17,12 +17,16 @@
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
+#include "http.h"
 #include "log.h"
 #include "modules.h"
 #include "mutex.h"
+#include "period.h"
+#include "pprof.h"
 #include "real.h"
 #include "sigs.h"
 #include "stacks.h"
+#include "testsource.h"
 #include "threads.h"
 
 enum { OFF, RUNNING, FINISHED };
@@ -54,6 +58,8 @@ static void fork_child(void)
 	cpu_fork_child();
 	mutex_fork_child();
 	block_fork_child();
+	http_fork_child();
+	period_fork_child();
 	threads_fork_child();
 	bg_fork_child();
 	/*
@@ -62,6 +68,34 @@ static void fork_child(void)
 	 */
 	if (cpu_running())
 		bg_start();
+}
+
+/*
+ * The collectors whose profiles the HTTP server and the periodic writer serve, started
+ * once when either is asked for, so that there is something to serve: the CPU sampler
+ * only takes SIGPROF here (it runs while a window is open); mutex and block profiling
+ * run at the rates their flags set, or their flags' defaults (Go's own defaults leave
+ * them off, which would serve empty profiles).
+ */
+static void start_served_collectors(void)
+{
+	int rc = cpu_prepare();
+
+	if (rc < 0)
+		log_warn("cannot prepare CPU profiling: %s", strerror(-rc));
+	if (!env.mutex_path && (rc = mutex_start(env.mutex_fraction)) < 0)
+		log_warn("cannot start mutex profiling: %s", strerror(-rc));
+	if (!env.block_path && (rc = block_start(env.block_rate)) < 0)
+		log_warn("cannot start block profiling: %s", strerror(-rc));
+}
+
+/*
+ * On the background thread: the server's socket and threads then live in that thread's
+ * private file table (bg.c), out of the program's reach and off its syscalls' path.
+ */
+static void start_http(void *arg)
+{
+	http_start(env.http, env.http_public, pprof_serve);
 }
 
 static int start(void)
@@ -88,8 +122,16 @@ static int start(void)
 		log_warn("cannot start mutex profiling: %s", strerror(-rc));
 	if (env.block_path && (rc = block_start(env.block_rate)) < 0)
 		log_warn("cannot start block profiling: %s", strerror(-rc));
+	if (env.http || env.period_ns)
+		start_served_collectors();
+	if (env.test_source && testsource_register() < 0)
+		log_warn("cannot register the test source");
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	bg_start();
+	if (env.period_ns)
+		period_start();
+	if (env.http)
+		bg_run(start_http, NULL);
 	return 0;
 }
 
@@ -137,6 +179,11 @@ static void print_stats(void)
 /* Stops the collectors and writes the profiles; on the background thread. */
 static void write_profiles(void *arg)
 {
+	http_stop();
+	period_finish();
+	/* A window an HTTP request still has open: nothing will read it now. */
+	if (!env.cpu_path)
+		cpu_stop();
 	if (env.cpu_path) {
 		cpu_stop();
 		if (!sigs_still_ours(SIGPROF))

@@ -5,7 +5,9 @@
  * signal's ucontext and adds (stack, thread) samples to a lock-free record table.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,6 +30,9 @@ struct cpu_state cpu;
 
 static _Atomic bool running;
 static _Atomic int in_handler;
+/* Windows open (cpu_window_begin): the sampler runs while there are any. */
+static pthread_mutex_t windows_lock = PTHREAD_MUTEX_INITIALIZER;
+static int windows_open;
 static const int timer_signal = SIGPROF;
 
 static int64_t now_ns_sig(clockid_t clk);
@@ -97,21 +102,33 @@ static void disarm(struct thread *t, void *arg)
 	cpu_thread_stop(t);
 }
 
+int cpu_prepare(void)
+{
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+	static bool owned;
+	int rc = 0;
+
+	pthread_mutex_lock(&once);
+	if (!cpu.records.index)
+		rc = records_init(&cpu.records, CPROF_RECORDS_MAX);
+	cpu.period_ns = 1000000000 / env.hz;
+	/* Once only: a second sigs_own would take cprof's own handler for the program's. */
+	if (rc == 0 && !owned) {
+		rc = sigs_own(timer_signal, cpu_signal_sig, "CPU profiling");
+		owned = rc == 0;
+	}
+	pthread_mutex_unlock(&once);
+	return rc;
+}
+
 int cpu_start(void)
 {
-	int rc;
+	int rc = cpu_prepare();
 
-	if (!cpu.records.index) {
-		rc = records_init(&cpu.records, CPROF_RECORDS_MAX);
-		if (rc < 0)
-			return rc;
-	}
-	cpu.period_ns = 1000000000 / env.hz;
-	cpu.start_realtime_ns = now_ns_sig(CLOCK_REALTIME);
-	cpu.start_monotonic_ns = now_ns_sig(CLOCK_MONOTONIC);
-	rc = sigs_own(timer_signal, cpu_signal_sig, "CPU profiling");
 	if (rc < 0)
 		return rc;
+	cpu.start_realtime_ns = now_ns_sig(CLOCK_REALTIME);
+	cpu.start_monotonic_ns = now_ns_sig(CLOCK_MONOTONIC);
 	atomic_store(&running, true);
 	threads_foreach(arm, NULL);
 	return 0;
@@ -135,37 +152,151 @@ static int cpu_sample(void *arg, const struct records_key *k, const int64_t *raw
 	return 0;
 }
 
-int cpu_write_profile(const char *path)
+/*
+ * Describes the CPU profile of a window into *k: signals, cpu_ns and lost[] are what
+ * the window holds; comment (256 bytes) may be used.
+ */
+static void describe(struct dump_kind *k, int64_t signals, int64_t cpu_ns, const int64_t *lost,
+		     char *comment)
 {
-	int64_t signals = atomic_load(&cpu.n_signals), cpu_ns = atomic_load(&cpu.cpu_ns);
-	int64_t lost[2] = { atomic_load(&cpu.n_lost), atomic_load(&cpu.lost_cpu_ns) };
 	int64_t period = cpu.period_ns, effective = period;
-	char comment[256];
-	struct dump_kind k = {
-		.kind = "cpu",
-		.types = { "samples", "count", "cpu", "nanoseconds", NULL },
-		.period_type = "cpu",
-		.period_unit = "nanoseconds",
-		.time_ns = cpu.start_realtime_ns,
-		.duration_ns = now_ns_sig(CLOCK_MONOTONIC) - cpu.start_monotonic_ns,
-		.thread_labels = true,
-		.records = &cpu.records,
-		.sample = cpu_sample,
-		.lost = lost[0] ? lost : NULL,
-	};
 
+	memset(k, 0, sizeof(*k));
+	k->kind = "cpu";
+	k->types[0] = "samples";
+	k->types[1] = "count";
+	k->types[2] = "cpu";
+	k->types[3] = "nanoseconds";
+	k->period_type = "cpu";
+	k->period_unit = "nanoseconds";
+	k->thread_labels = true;
+	k->records = &cpu.records;
+	k->sample = cpu_sample;
+	k->lost = lost[0] ? lost : NULL;
 	/* The kernel may fire CPU timers only at its tick: the period says what it did. */
 	if (signals > 0 && cpu_ns > 0)
 		effective = cpu_ns / signals;
-	k.period = effective;
+	k->period = effective;
 	if (effective > period + period / 10) {
-		snprintf(comment, sizeof(comment),
+		snprintf(comment, 256,
 			 "cprof: %lld Hz requested, %lld samples/s delivered by the kernel; "
 			 "CPU time includes the intervals between them",
 			 (long long)(1000000000 / period), (long long)(1000000000 / effective));
-		k.comment = comment;
+		k->comment = comment;
 	}
+}
+
+int cpu_write_profile(const char *path)
+{
+	int64_t lost[2] = { atomic_load(&cpu.n_lost), atomic_load(&cpu.lost_cpu_ns) };
+	char comment[256];
+	struct dump_kind k;
+
+	describe(&k, atomic_load(&cpu.n_signals), atomic_load(&cpu.cpu_ns), lost, comment);
+	k.time_ns = cpu.start_realtime_ns;
+	k.duration_ns = now_ns_sig(CLOCK_MONOTONIC) - cpu.start_monotonic_ns;
 	return dump_profile(&k, path);
+}
+
+/* --- windows ------------------------------------------------------------------------------ */
+
+struct cpu_window {
+	struct dump_reading records;
+	int64_t n_signals, cpu_ns, n_lost, lost_cpu_ns;
+	int64_t realtime_ns, monotonic_ns;
+};
+
+static int take_reading(struct cpu_window *w)
+{
+	w->realtime_ns = now_ns_sig(CLOCK_REALTIME);
+	w->monotonic_ns = now_ns_sig(CLOCK_MONOTONIC);
+	w->n_signals = atomic_load(&cpu.n_signals);
+	w->cpu_ns = atomic_load(&cpu.cpu_ns);
+	w->n_lost = atomic_load(&cpu.n_lost);
+	w->lost_cpu_ns = atomic_load(&cpu.lost_cpu_ns);
+	return dump_read(&cpu.records, &w->records);
+}
+
+/* One window fewer; the sampler stops with the last one unless CPROF_CPU wants it. */
+static void window_closed(void)
+{
+	pthread_mutex_lock(&windows_lock);
+	if (--windows_open == 0 && !env.cpu_path)
+		cpu_stop();
+	pthread_mutex_unlock(&windows_lock);
+}
+
+int cpu_window_begin(struct cpu_window **out)
+{
+	struct cpu_window *w = calloc(1, sizeof(*w));
+	int rc = 0;
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	pthread_mutex_lock(&windows_lock);
+	if (!atomic_load(&running))
+		rc = cpu_start();
+	if (rc == 0)
+		windows_open++;
+	pthread_mutex_unlock(&windows_lock);
+	if (rc == 0 && take_reading(w) < 0) {
+		window_closed();
+		rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+struct profile *cpu_window_end(struct cpu_window *w, struct cpu_window **next)
+{
+	struct cpu_window *now = calloc(1, sizeof(*now));
+	struct profile *p = NULL;
+	int64_t lost[2];
+	char comment[256];
+	struct dump_kind k;
+
+	if (next)
+		*next = NULL;
+	if (!now || take_reading(now) < 0) {
+		log_warn("cannot build the cpu profile: out of memory");
+		goto out;
+	}
+	lost[0] = now->n_lost - w->n_lost;
+	lost[1] = now->lost_cpu_ns - w->lost_cpu_ns;
+	describe(&k, now->n_signals - w->n_signals, now->cpu_ns - w->cpu_ns, lost, comment);
+	k.time_ns = w->realtime_ns;
+	k.duration_ns = now->monotonic_ns - w->monotonic_ns;
+	k.now = &now->records;
+	k.base = &w->records;
+	p = dump_build(&k);
+out:
+	if (next && now && now->records.v) {
+		/* The next window takes over this one's place among the open windows. */
+		*next = now;
+		now = NULL;
+	} else {
+		window_closed();
+	}
+	if (now)
+		dump_reading_free(&now->records);
+	free(now);
+	dump_reading_free(&w->records);
+	free(w);
+	return p;
+}
+
+void cpu_window_cancel(struct cpu_window *w)
+{
+	if (!w)
+		return;
+	window_closed();
+	dump_reading_free(&w->records);
+	free(w);
 }
 
 bool cpu_running(void)
@@ -175,6 +306,13 @@ bool cpu_running(void)
 
 void cpu_fork_child(void)
 {
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	/* The parent's windows are not the child's: only CPROF_CPU keeps its sampler on. */
+	windows_lock = fresh;
+	windows_open = 0;
+	if (!env.cpu_path)
+		atomic_store(&running, false);
 	records_clear(&cpu.records);
 	atomic_store(&cpu.n_signals, 0);
 	atomic_store(&cpu.cpu_ns, 0);

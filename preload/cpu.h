@@ -15,7 +15,9 @@
 
 #include "records.h"
 
+struct profile;
 struct thread;
+struct cpu_window;
 
 /* What a CPU profile is built from; counters grow monotonically. */
 struct cpu_state {
@@ -34,6 +36,14 @@ struct cpu_state {
 extern struct cpu_state cpu;
 
 /*
+ * Reserves the record table and takes SIGPROF (sigs.h) without arming any timer, so that
+ * windows opened later start the sampler without racing the program's own sigaction
+ * calls. Called by cpu_start, and at start-up when the HTTP server or the periodic writer
+ * may open windows. Idempotent. Normal context. 0 or -errno.
+ */
+int cpu_prepare(void);
+
+/*
  * Starts CPU profiling at env.hz: installs the handler and arms a timer for every
  * registered thread. Normal context. 0 or -errno (then CPU profiling stays off).
  */
@@ -48,6 +58,26 @@ void cpu_stop(void);
  */
 int cpu_write_profile(const char *path);
 
+/*
+ * Opens a window on the CPU profile: starts the sampler if it is not running (it runs
+ * while any window is open, and from start to exit when CPROF_CPU is set) and takes a
+ * reading of the records. *out is malloc'd and the caller's until cpu_window_end or
+ * cpu_window_cancel. Normal context. 0 or -errno (the sampler cannot start, no memory).
+ */
+int cpu_window_begin(struct cpu_window **out);
+
+/*
+ * Closes w and builds the profile of the samples taken in it: Go's CPU profile with
+ * time_nanos when w opened and duration_nanos its length. With next, a new window opens
+ * at the very reading that closed w, so that consecutive windows lose and repeat no
+ * sample (*next is NULL when out of memory; w is closed anyway). Frees w. NULL when the
+ * profile cannot be built (logged). Normal context.
+ */
+struct profile *cpu_window_end(struct cpu_window *w, struct cpu_window **next);
+
+/* Closes w without building anything (nobody wants it any more); NULL is allowed. */
+void cpu_window_cancel(struct cpu_window *w);
+
 /* True between cpu_start and cpu_stop. */
 bool cpu_running(void);
 
@@ -55,7 +85,10 @@ bool cpu_running(void);
 void cpu_thread_start(struct thread *t);
 void cpu_thread_stop(struct thread *t);
 
-/* In a fork child: forget the parent's samples, start the clock again. */
+/*
+ * In a fork child: forget the parent's samples and its windows, start the clock again; the
+ * sampler keeps running only when CPROF_CPU asked for a profile (the child writes its own).
+ */
 void cpu_fork_child(void);
 
 /*

@@ -245,6 +245,7 @@ static size_t stack_locations(struct locs *l, uint32_t stack_id, uint64_t *ids)
 /* --- copying records ------------------------------------------------------------------ */
 
 struct rec {
+	uint32_t id;
 	struct records_key key;
 	int64_t v[RECORDS_VALUES];
 };
@@ -270,20 +271,80 @@ static void copy_one(void *arg, uint32_t id, const struct records_key *k, const 
 		rs->r = nr;
 		rs->cap = cap;
 	}
+	rs->r[rs->n].id = id;
 	rs->r[rs->n].key = *k;
 	memcpy(rs->r[rs->n].v, v, sizeof(rs->r[rs->n].v));
 	rs->n++;
 }
 
-static int copy_records(struct records *r, struct recs *rs)
+/*
+ * The records of k's window: a copy of the live table, or of k->now, less k->base, with
+ * the records that have nothing in the window left out.
+ */
+static int copy_records(const struct dump_kind *k, struct recs *rs)
 {
+	size_t kept = 0;
+
 	memset(rs, 0, sizeof(*rs));
-	records_foreach(r, copy_one, rs);
+	if (!k->now)
+		records_foreach(k->records, copy_one, rs);
+	for (uint32_t id = 1; k->now && id <= k->now->n; id++) {
+		const struct records_key *key = records_key(k->records, id);
+
+		if (key)
+			copy_one(rs, id, key, k->now->v[id - 1]);
+	}
 	if (rs->failed) {
 		free(rs->r);
+		rs->r = NULL;
 		return -ENOMEM;
 	}
+	if (!k->now && !k->base)
+		return 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct rec *r = &rs->r[i];
+		bool any = false;
+
+		for (int j = 0; j < RECORDS_VALUES; j++) {
+			if (k->base && r->id <= k->base->n)
+				r->v[j] -= k->base->v[r->id - 1][j];
+			any |= r->v[j] != 0;
+		}
+		if (any)
+			rs->r[kept++] = *r;
+	}
+	rs->n = kept;
 	return 0;
+}
+
+static void read_one(void *arg, uint32_t id, const struct records_key *k, const int64_t *v)
+{
+	struct dump_reading *rd = arg;
+
+	if (id <= rd->n)
+		memcpy(rd->v[id - 1], v, sizeof(rd->v[id - 1]));
+}
+
+int dump_read(struct records *r, struct dump_reading *out)
+{
+	/* Records published after this load are left for the next reading, whole. */
+	out->n = r->index ? atomic_load(&r->n) : 0;
+	if (out->n > r->max)
+		out->n = r->max;
+	out->v = calloc(out->n ? out->n : 1, sizeof(*out->v));
+	if (!out->v) {
+		out->n = 0;
+		return -ENOMEM;
+	}
+	records_foreach(r, read_one, out);
+	return 0;
+}
+
+void dump_reading_free(struct dump_reading *rd)
+{
+	free(rd->v);
+	rd->v = NULL;
+	rd->n = 0;
 }
 
 /* --- writing ---------------------------------------------------------------------------- */
@@ -322,8 +383,10 @@ out:
 		log_warn("cannot write profile '%s': %s", path, strerror(-rc));
 		return rc;
 	}
-	snprintf(line, sizeof(line), "profile %s %s", kind, path);
-	log_handshake_sig(line);
+	if (kind) {
+		snprintf(line, sizeof(line), "profile %s %s", kind, path);
+		log_handshake_sig(line);
+	}
 	return 0;
 }
 
@@ -373,7 +436,7 @@ struct profile *dump_build(const struct dump_kind *k)
 	size_t n_types;
 	int rc = -ENOMEM;
 
-	if (!p || locs_init(&l, p) < 0 || copy_records(k->records, &rs) < 0)
+	if (!p || locs_init(&l, p) < 0 || copy_records(k, &rs) < 0)
 		goto out;
 	ids = malloc((CPROF_DEPTH_MAX + 2) * sizeof(*ids));
 	if (!ids || describe(p, k, &n_types) < 0)

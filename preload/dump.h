@@ -16,6 +16,22 @@
 
 struct profile;
 
+/*
+ * A reading of a record table: every published record's counters, indexed by record id
+ * - 1 (ids are dense and never reused). Counters only grow, so the profile of a window
+ * is built from the difference of two readings (struct dump_kind's now and base).
+ */
+struct dump_reading {
+	uint32_t n;				/* ids 1..n */
+	int64_t (*v)[RECORDS_VALUES];		/* v[id - 1]; zero for ids not yet published */
+};
+
+/* Reads every record of r into *out (malloc'd; free with dump_reading_free). 0 or -ENOMEM. */
+int dump_read(struct records *r, struct dump_reading *out);
+
+/* Frees what dump_read allocated; rd may then be read into again. */
+void dump_reading_free(struct dump_reading *rd);
+
 #define DUMP_TYPES_MAX	4	/* sample types of one profile */
 #define DUMP_LABELS_MAX	8	/* labels a kind's callback may add to one sample */
 
@@ -45,6 +61,12 @@ struct dump_kind {
 	const char *comment;		/* or NULL */
 	bool thread_labels;		/* label samples with thread (name) and tid */
 	struct records *records;
+	/*
+	 * A window (both NULL: everything in records now). With now, the records' counters
+	 * are taken from that reading instead of the live table; with base, base's counters
+	 * are subtracted first, and records left with nothing in the window are left out.
+	 */
+	const struct dump_reading *now, *base;
 	/*
 	 * Fills values[] (one per type) for a record whose counters are raw[], and may add up
 	 * to DUMP_LABELS_MAX labels (strings may point into scratch, 256 bytes). Returns the
@@ -98,7 +120,9 @@ struct profile *dump_build_source(const char *name);
 
 /*
  * Serializes p gzipped and writes it to path atomically, then tells the launcher
- * ("profile <kind> <path>"). 0 or -errno; a failure is logged once per path and cause.
+ * ("profile <kind> <path>") unless kind is NULL (files the launcher is not to report,
+ * such as the periodic writer's). 0 or -errno; a failure is logged once per path and
+ * cause.
  */
 int dump_write(const char *path, const char *kind, const struct profile *p);
 

@@ -19,9 +19,10 @@ struct env env = {
 	.depth = CPROF_DEPTH_DEFAULT,
 	.mutex_fraction = 1,
 	.block_rate = 10000,
+	.keep = 10,
 };
 
-enum kind { K_PATH, K_INT, K_INTERNAL };
+enum kind { K_PATH, K_INT, K_STR, K_DURATION, K_INTERNAL };
 
 struct var {
 	const char *name;
@@ -37,6 +38,8 @@ struct path {
 };
 
 static struct path cpu_path, mutex_path, block_path;
+static struct path outdir;
+static char http_addr[512];
 
 static const struct var vars[] = {
 	{ "CPROF_CPU", K_PATH, 0, 0, &cpu_path },
@@ -47,6 +50,12 @@ static const struct var vars[] = {
 	{ "CPROF_BLOCKRATE", K_INT, 1, CPROF_BLOCKRATE_MAX, &env.block_rate },
 	{ "CPROF_DEPTH", K_INT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, &env.depth },
 	{ "CPROF_STATS", K_INT, 0, 1, &env.stats },
+	{ "CPROF_HTTP", K_STR, 0, sizeof(http_addr), http_addr },
+	{ "CPROF_HTTP_PUBLIC", K_INT, 0, 1, &env.http_public },
+	{ "CPROF_PERIOD", K_DURATION, 1, 86400, &env.period_ns },
+	{ "CPROF_OUTDIR", K_PATH, 0, 0, &outdir },
+	{ "CPROF_KEEP", K_INT, 1, 100000, &env.keep },
+	{ "CPROF_TEST_SOURCE", K_INT, 0, 1, &env.test_source },	/* tests only */
 	{ "CPROF_HANDSHAKE_FD", K_INTERNAL, 0, 0, NULL },
 	{ "CPROF_PID", K_INTERNAL, 0, 0, NULL },
 	{ "CPROF_LIB", K_INTERNAL, 0, 0, NULL },	/* the launcher's, not ours */
@@ -63,6 +72,57 @@ static bool parse_long(const char *s, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/*
+ * Go's time.ParseDuration for a duration that is not negative ("10s", "1m30s", "500ms",
+ * "1.5h"): 0 with *ns set, or -EINVAL.
+ */
+static int parse_duration(const char *s, int64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+	};
+	double total = 0;
+
+	if (!strcmp(s, "0")) {
+		*ns = 0;
+		return 0;
+	}
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		double v = 0, scale = 1;
+		bool digits = false;
+		size_t i;
+
+		for (; *s >= '0' && *s <= '9'; s++, digits = true)
+			v = v * 10 + (*s - '0');
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
+				v += (*s - '0') * (scale /= 10);
+		if (!digits)
+			return -EINVAL;
+		for (i = 0; i < ARRAY_SIZE(units); i++) {
+			size_t n = strlen(units[i].unit);
+
+			/* "m" must not take the "m" of "ms". */
+			if (!strncmp(s, units[i].unit, n) && !(n == 1 && *s == 'm' && s[1] == 's'))
+				break;
+		}
+		if (i == ARRAY_SIZE(units))
+			return -EINVAL;
+		s += strlen(units[i].unit);
+		total += v * units[i].ns;
+		if (total > 9e18)
+			return -EINVAL;
+	}
+	*ns = (int64_t)total;
+	return 0;
 }
 
 /* Absolute form of path (the program may chdir before the profile is written). */
@@ -104,6 +164,25 @@ static void parse_var(const struct var *v, const char *val)
 		}
 		*(int *)v->dst = (int)n;
 		return;
+	case K_STR:
+		if (!*val || strlen(val) >= (size_t)v->max) {
+			log_warn("%s='%s' is empty or too long; ignored", v->name, val);
+			return;
+		}
+		strcpy(v->dst, val);
+		return;
+	case K_DURATION: {
+		int64_t ns;
+
+		if (parse_duration(val, &ns) < 0 || ns < v->min * 1000000000 ||
+		    ns > v->max * 1000000000) {
+			log_warn("%s='%s' is not a duration from %lds to %lds (such as 10s or 1m); "
+				 "ignored", v->name, val, v->min, v->max);
+			return;
+		}
+		*(int64_t *)v->dst = ns;
+		return;
+	}
 	case K_INTERNAL:
 		return;
 	}
@@ -155,6 +234,8 @@ int env_init(void)
 	env.cpu_path = cpu_path.cur[0] ? cpu_path.cur : NULL;
 	env.mutex_path = mutex_path.cur[0] ? mutex_path.cur : NULL;
 	env.block_path = block_path.cur[0] ? block_path.cur : NULL;
+	env.http = http_addr[0] ? http_addr : NULL;
+	env.outdir = outdir.base[0] ? outdir.base : NULL;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #define CPROF_ENV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct env {
@@ -19,6 +20,12 @@ struct env {
 	int depth;		/* CPROF_DEPTH */
 	const char *handshake;	/* CPROF_HANDSHAKE_FD ("fd:inode"), or NULL */
 	int stats;		/* CPROF_STATS: print the profiler's own costs at exit */
+	const char *http;	/* CPROF_HTTP: where to serve /debug/pprof/, or NULL */
+	int http_public;	/* CPROF_HTTP_PUBLIC: a non-loopback CPROF_HTTP is allowed */
+	int64_t period_ns;	/* CPROF_PERIOD: continuous profiling every period, 0 off */
+	const char *outdir;	/* CPROF_OUTDIR, absolute, or NULL */
+	int keep;		/* CPROF_KEEP: files of each kind kept in outdir */
+	int test_source;	/* CPROF_TEST_SOURCE: tests only (testsource.h) */
 	bool dormant;		/* CPROF_PID names another process: do nothing */
 };
 

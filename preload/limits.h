@@ -54,6 +54,19 @@
 #define CPROF_DEBUG_LINE_MAX	(64u << 20)	/* .debug_line kept per object */
 #define CPROF_INLINE_INFO_MAX	(4u << 20)	/* .debug_info read (then freed) for inlines */
 #define CPROF_INLINE_RANGES_MAX	(1u << 16)	/* inlined-call ranges kept per object */
+/*
+ * The /debug/pprof/ server (http.c): connections served at once (more are answered 503),
+ * the size of a request's head (431 beyond) and body (413 beyond), the time a client has
+ * to send its request and the time an answer may go without progress (the connection is
+ * closed after either), and the longest profile it takes (Go's WriteTimeout: seconds >=
+ * this are answered 400, as a Go server with that WriteTimeout answers).
+ */
+#define CPROF_HTTP_CONNS_MAX	16
+#define CPROF_HTTP_HEAD_MAX	16384
+#define CPROF_HTTP_BODY_MAX	(2u << 20)
+#define CPROF_HTTP_READ_MS_MAX	10000
+#define CPROF_HTTP_STALL_MS_MAX	10000
+#define CPROF_HTTP_SECONDS_MAX	86400
 /* A log line, preformatted. */
 #define CPROF_LOG_LINE_MAX	512
 

@@ -5,14 +5,17 @@
 #
 #   scripts/deps.sh          build and test packages
 #   scripts/deps.sh --bench  also the peers the benchmarks compare against
+#   scripts/deps.sh --fuzz   also clang and libFuzzer (make fuzz)
 set -eu
 
 BUILD="gcc g++ make pkg-config libunwind-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler"
 TEST="golang-go binutils curl procps libcap2-bin"
 BENCH="google-perftools libgoogle-perftools-dev heaptrack"
+FUZZ="clang-14 libclang-rt-14-dev"
 
 pkgs="$BUILD $TEST"
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs $BENCH"
+[ "${1:-}" = "--fuzz" ] && pkgs="$pkgs $FUZZ"
 
 missing=""
 for p in $pkgs; do
