@@ -199,6 +199,8 @@ static uint64_t location(struct locs *l, uint64_t a)
 	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps)
 		mapping_id = l->maps[s->mapping].id;
 	s->loc_id = profile_add_location(l->p, mapping_id, a, lines, (size_t)s->n_frames);
+	if (s->loc_id && s->n_frames)
+		profile_set_location_offset(l->p, s->loc_id, s->frames[0].offset);
 	return s->loc_id;
 }
 

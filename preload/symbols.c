@@ -1328,10 +1328,11 @@ static int object_lookup(struct symbols *s, struct object *obj, uint64_t vaddr,
 	int n = lines_lookup(obj->lines, vaddr, lf, max < SYMBOLS_FRAMES_MAX ? max :
 			     SYMBOLS_FRAMES_MAX);
 	if (n <= 0) {
-		frames[0] = (struct symbols_frame){ name, sysname, "", 0 };
+		frames[0] = (struct symbols_frame){ name, sysname, "", 0, vaddr - sy->start };
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
+		frames[i].offset = vaddr - sy->start;
 		frames[i].file = lf[i].file;
 		frames[i].line = lf[i].line;
 		if (lf[i].func) {
