@@ -89,7 +89,7 @@ $(B)/obj/preload/%.o: preload/%.c $(GEN_H)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
 $(LIB): $(PRE_OBJ) $(B)/libcprofenc.a
-	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread \
+	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread -lm \
 	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined
 
 # --- launcher ----------------------------------------------------------------------------

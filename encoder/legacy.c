@@ -693,6 +693,13 @@ static void sb_thread(struct sb *b, const struct profile *p, const struct thread
 
 		if (!l->n_lines)
 			sb_printf(b, "%#llx\n\t%s\n", (unsigned long long)l->address, *obj ? obj : "?");
+		/* A synthetic frame ("[thread exited]") is only a name. */
+		if (l->n_lines == 1 && !l->address && !*obj &&
+		    !*profile_str(p, p->functions[p->lines[l->line_off].function_id - 1].filename_str)) {
+			sb_printf(b, "%s\n", profile_str(p,
+				  p->functions[p->lines[l->line_off].function_id - 1].name_str));
+			continue;
+		}
 		for (size_t k = 0; k < l->n_lines; k++) {
 			const struct profile_line *ln = &p->lines[l->line_off + k];
 			const struct profile_func *f = &p->functions[ln->function_id - 1];
