@@ -5,8 +5,9 @@
  * with a zero timeout, and a thread that spins with every signal blocked. Every blocking
  * call is retried in a loop that counts EINTR.
  * Usage: threads_blocked [N DIR]: with N, takes N threads snapshots through cprof.h
- * (DIR/snap.I, protobuf, and DIR/dump.txt, the thread dump), 20 ms apart. Then prints
- * "eintr E calls C" and exits with the threads still blocked.
+ * (DIR/snap.I, protobuf; DIR/dump.txt, the thread dump; DIR/debug1.txt, Go's debug=1), 20 ms apart. Then prints
+ * "thread NAME TID" for every thread and "eintr E calls C", and exits with the threads
+ * still blocked. The poller and the spinner are in label sets (role=io, role=compute).
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +76,8 @@ static __attribute__((noinline)) void threads_blocked_cond(void)
 
 static __attribute__((noinline)) void threads_blocked_spin(void)
 {
+	/* Labels: the signal handler reads them where the thread is. */
+	cprof_labels_push(CPROF_PAIRS("role", "compute"));
 	started++;
 	for (;;)
 		spin_sink++;
@@ -93,15 +97,21 @@ static __attribute__((noinline)) void threads_blocked_masked(void)
 struct job {
 	const char *name;
 	int kind;
+	_Atomic pid_t tid;
 };
 
 static void *run(void *arg)
 {
-	const struct job *j = arg;
+	struct job *j = arg;
 
+	j->tid = (pid_t)syscall(SYS_gettid);
 	pthread_setname_np(pthread_self(), j->name);
 	switch (j->kind) {
-	case 0: threads_blocked_poll(); break;
+	case 0:
+		/* Labels of a blocked thread: the snapshot reads them from outside. */
+		cprof_labels_push(CPROF_PAIRS("role", "io"));
+		threads_blocked_poll();
+		break;
 	case 1: threads_blocked_nanosleep(); break;
 	case 2: threads_blocked_select(); break;
 	case 3: threads_blocked_read(); break;
@@ -116,7 +126,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static const struct job jobs[] = {
+static struct job jobs[] = {
 	{ "poller", 0 }, { "sleeper", 1 }, { "selecter", 2 }, { "reader", 3 },
 	{ "semwaiter", 4 }, { "epoller", 5 }, { "waiter", 6 }, { "waiter", 6 }, { "waiter", 6 },
 	{ "spinner", 7 }, { "masked", 8 }, { "busypoll", 9 }, { "busyepoll", 10 },
@@ -133,7 +143,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
 		pthread_t th;
 
-		if (pthread_create(&th, NULL, run, (void *)&jobs[i]))
+		if (pthread_create(&th, NULL, run, &jobs[i]))
 			return 3;
 	}
 	while (started < (int)(sizeof(jobs) / sizeof(jobs[0])))
@@ -153,7 +163,12 @@ int main(int argc, char **argv)
 	if (n) {
 		snprintf(path, sizeof(path), "%s/dump.txt", argv[2]);
 		cprof_write_profile("goroutine", path, 2);
+		snprintf(path, sizeof(path), "%s/debug1.txt", argv[2]);
+		cprof_write_profile("goroutine", path, 1);
 	}
+	printf("thread main %d\n", (int)getpid());
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+		printf("thread %s %d\n", jobs[i].name, (int)jobs[i].tid);
 	printf("eintr %ld calls %ld\n", (long)n_eintr, (long)n_calls);
 	fflush(stdout);
 	_exit(0);
