@@ -51,6 +51,23 @@ static _Atomic uint64_t n_dropped;
 
 static CPROF_TLS uint32_t current;
 
+/*
+ * Each thread remembers its last few pushes: (base set, the key and value pointers) ->
+ * the set they made and the strings' ids. A hit is checked against the interned strings'
+ * contents (a buffer may have been rewritten since), so it is only a shortcut: comparing
+ * a few short strings instead of hashing them and probing three tables.
+ */
+#define MEMO_SLOTS	4
+#define MEMO_PAIRS	4
+
+struct memo {
+	uint32_t base, set, n;
+	const char *kv[2 * MEMO_PAIRS];
+	uint32_t id[2 * MEMO_PAIRS];
+};
+
+static CPROF_TLS struct memo memo[MEMO_SLOTS];
+
 static void *reserve(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -256,6 +273,50 @@ static uint32_t with(uint32_t base, size_t n, const char *const *kv)
 	return id;
 }
 
+/* Whether s is the interned string id (compared by content). */
+static bool is_str(const char *s, uint32_t id)
+{
+	const struct lstr *e = &strs[id - 1];
+
+	return !memcmp(s, chars + e->off, e->len) && (s[e->len] == '\0' || e->len == CPROF_LABEL_LEN_MAX);
+}
+
+/* with(), through the calling thread's memo of recent pushes. */
+static uint32_t with_memo(uint32_t base, size_t n, const char *const *kv)
+{
+	uintptr_t h = base;
+	struct memo *m;
+	uint32_t set;
+	size_t i;
+
+	if (n == 0 || n > MEMO_PAIRS || !kv)
+		return with(base, n, kv);
+	for (i = 0; i < 2 * n; i++)
+		h = h * 31 + (uintptr_t)kv[i];
+	m = &memo[(h ^ (h >> 7)) % MEMO_SLOTS];
+	if (m->n == n && m->base == base) {
+		for (i = 0; i < 2 * n; i++)
+			if (m->kv[i] != kv[i] || !kv[i] || !m->id[i] || !is_str(kv[i], m->id[i]))
+				break;
+		if (i == 2 * n)
+			return m->set;
+	}
+	set = with(base, n, kv);
+	/* Remember the strings' ids: with() interned them all when it made the set. */
+	m->n = 0;
+	for (i = 0; i < 2 * n; i++) {
+		const char *s = kv[i] ? kv[i] : "";
+		uint32_t len = (uint32_t)strnlen(s, CPROF_LABEL_LEN_MAX), slot;
+
+		m->kv[i] = kv[i];
+		m->id[i] = kv[i] ? str_find(s, len, hash_bytes(s, len), &slot) : 0;
+	}
+	m->base = base;
+	m->set = set;
+	m->n = (uint32_t)n;
+	return set;
+}
+
 size_t labels_get(uint32_t id, struct dump_label *out, size_t max)
 {
 	const struct lset *s = set_of(id);
@@ -287,7 +348,7 @@ CPROF_EXPORT uint32_t cprof_labels_with_v1(uint32_t base, size_t n, const char *
 {
 	if (!atomic_load_explicit(&ready, memory_order_relaxed))
 		return 0;
-	return with(base, n, kv);
+	return with_memo(base, n, kv);
 }
 
 CPROF_EXPORT uint32_t cprof_labels_push_v1(size_t n, const char *const *kv)
@@ -295,7 +356,7 @@ CPROF_EXPORT uint32_t cprof_labels_push_v1(size_t n, const char *const *kv)
 	uint32_t prev = current;
 
 	if (atomic_load_explicit(&ready, memory_order_relaxed))
-		labels_set_current(with(prev, n, kv));
+		labels_set_current(with_memo(prev, n, kv));
 	return prev;
 }
 
