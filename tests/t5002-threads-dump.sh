@@ -19,7 +19,9 @@ for d in "$T/exit.txt" "$T/dump.txt"; do
 	done >"$d.missing"
 	check "$n: each block is headed by the thread's tid, name and state" test ! -s "$d.missing"
 	check "$n: the poller's stack, symbolized with file and line" \
-		sh -c "grep -A4 '\"poller\" \[sleeping\]:\$' '$d' | grep -A1 '^threads_blocked_poll\$' | grep -qE '^	/.*/threads_blocked.c:[0-9]+ \\+0x[0-9a-f]+\$'"
+		sh -c "grep -A12 '\"poller\" \[sleeping\]:\$' '$d' | grep -A1 '^threads_blocked_poll\$' | grep -qE '^	/.*/threads_blocked.c:[0-9]+ \\+0x[0-9a-f]+\$'"
+	check "$n: the poller's labels (role=io)" \
+		sh -c "grep -A1 '\"poller\" \[sleeping\]:\$' '$d' | grep -qx 'labels: {\"role\":\"io\"}'"
 	check "$n: the masked thread is there with its reason" \
 		sh -c "grep -A1 '\"masked\" \[running\]:\$' '$d' | grep -qx '\[thread blocks the snapshot signal\]'"
 	check "$n: blocks end with a blank line" test "$(grep -c '^thread ' "$d")" -eq "$(grep -c '^$' "$d")"
