@@ -644,10 +644,17 @@ static const struct dump_source source = {
 	.build = tstacks_build,
 };
 
+/* A fork child has only the thread that forked: a snapshot another thread was taking is gone. */
+static void fork_child(void)
+{
+	pthread_mutex_init(&snap_lock, NULL);
+}
+
 int tstacks_init(void)
 {
 	int rc = dump_register(&source);
 
+	pthread_atfork(NULL, NULL, fork_child);
 	return rc == -EEXIST ? 0 : rc;
 }
 
