@@ -506,7 +506,9 @@ static void unscale(int64_t *count, int64_t *size, int64_t label, int64_t rate)
 					hi = mid;
 			}
 			for (int64_t b = lo; b < lo + 3; b++) {
-				if ((pass == 0 && b / c != label) || !scales_to(c, b, rate, *count, *size))
+				if (pass == 0 && b / c != label)
+					continue;
+				if (!scales_to(c, b, rate, *count, *size))
 					continue;
 				*count = c;
 				*size = b;
@@ -534,8 +536,10 @@ static int heap_by_inuse(const void *a, const void *b)
 
 int legacy_heap_text(const struct profile *p, char **out, size_t *len)
 {
-	ssize_t ao = type_index(p, "alloc_objects", "count"), as = type_index(p, "alloc_space", "bytes");
-	ssize_t io = type_index(p, "inuse_objects", "count"), is = type_index(p, "inuse_space", "bytes");
+	ssize_t ao = type_index(p, "alloc_objects", "count");
+	ssize_t as = type_index(p, "alloc_space", "bytes");
+	ssize_t io = type_index(p, "inuse_objects", "count");
+	ssize_t is = type_index(p, "inuse_space", "bytes");
 	struct heap_rec *r;
 	int64_t total[4] = { 0 };
 	struct sb b = { 0 };
@@ -730,7 +734,8 @@ int legacy_threads_text(const struct profile *p, char **out, size_t *len)
 		size_t before = n;
 
 		for (size_t k = 0; k <= s->n_labels; k++) {
-			const struct profile_lbl *l = k < s->n_labels ? &p->labels[s->label_off + k] : NULL;
+			const struct profile_lbl *l =
+				k < s->n_labels ? &p->labels[s->label_off + k] : NULL;
 
 			if (l && (l->str_str || strcmp(profile_str(p, l->key_str), "tid")))
 				continue;

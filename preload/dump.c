@@ -99,6 +99,13 @@ static int grow(struct locs *l)
 	return 0;
 }
 
+static bool is_cprof_h(const char *file)
+{
+	size_t n = strlen(file);
+
+	return n >= 7 && !strcmp(file + n - 7, "cprof.h") && (n == 7 || file[n - 8] == '/');
+}
+
 /* Symbolizes a (once) and notes what its mapping's flags must say. */
 static struct addr *note(struct locs *l, uint64_t a)
 {
@@ -116,6 +123,11 @@ static struct addr *note(struct locs *l, uint64_t a)
 	s->n_frames = l->sy ? symbols_lookup(l->sy, a, s->frames, FRAMES_MAX) : 0;
 	if (s->n_frames < 0)
 		s->n_frames = 0;
+	/* cprof.h's wrappers, inlined into the caller, are cprof's frames: not shown. */
+	while (s->n_frames > 1 && is_cprof_h(s->frames[0].file)) {
+		memmove(s->frames, s->frames + 1, (size_t)(s->n_frames - 1) * sizeof(s->frames[0]));
+		s->n_frames--;
+	}
 	l->n++;
 	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps) {
 		struct mapinfo *m = &l->maps[s->mapping];

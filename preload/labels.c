@@ -278,7 +278,8 @@ static bool is_str(const char *s, uint32_t id)
 {
 	const struct lstr *e = &strs[id - 1];
 
-	return !memcmp(s, chars + e->off, e->len) && (s[e->len] == '\0' || e->len == CPROF_LABEL_LEN_MAX);
+	return !memcmp(s, chars + e->off, e->len) &&
+	       (s[e->len] == '\0' || e->len == CPROF_LABEL_LEN_MAX);
 }
 
 /* with(), through the calling thread's memo of recent pushes. */

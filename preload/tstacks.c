@@ -333,12 +333,13 @@ static void collect(struct tthread *th, size_t n, uint32_t gen)
 	int64_t deadline = now_ms() + CPROF_SNAPSHOT_WAIT_MS;
 	struct timespec ms = { 0, 1000000 };
 
+	uint64_t answered = (uint64_t)gen << 8 | A_ANSWERED;
+
 	for (;;) {
 		bool waiting = false;
 
 		for (size_t i = 0; i < n && !waiting; i++)
-			waiting = th[i].slot >= 0 &&
-				  atomic_load(&answers[th[i].slot].word) != ((uint64_t)gen << 8 | A_ANSWERED);
+			waiting = th[i].slot >= 0 && atomic_load(&answers[th[i].slot].word) != answered;
 		if (!waiting || now_ms() >= deadline)
 			break;
 		nanosleep(&ms, NULL);
