@@ -115,6 +115,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 PRE_LIBOBJ = $(addprefix $(B)/obj/preload/,$(1))
 UNIT_DEPS_encoder_test  = $(B)/libcprofenc.a
 UNIT_DEPS_legacy_test   = $(B)/libcprofenc.a
+UNIT_DEPS_labels_test   = $(call PRE_LIBOBJ,labels.o log.o)
 UNIT_DEPS_symbols_test  = $(call PRE_LIBOBJ,symbols.o lines.o)
 UNIT_DEPS_unwind_test   = $(call PRE_LIBOBJ,unwind_sig.o modules.o log.o)
 UNIT_DEPS_stacks_test   = $(call PRE_LIBOBJ,stacks.o records.o log.o)
