@@ -3,7 +3,7 @@
 # regions; CPU samples taken inside carry the region's labels and no others: nested
 # regions inherit and override, threads start in their creator's set, code outside any
 # region has no request label, and go tool pprof -tagfocus=request=checkout keeps the
-# checkout code and nothing else.
+# checkout code and nothing else. The same from C++ with cprof::label_scope.
 . tests/lib.sh
 need go
 
@@ -68,4 +68,15 @@ check "-tagfocus=step=pay: only the pay code" \
 go tool pprof -tags "$f" >"$f.tags" 2>&1
 check "go tool pprof -tags lists request, step, worker and component" \
 	sh -c "grep -q '^ request: Total' '$f.tags' && grep -q '^ step: Total' '$f.tags' && grep -q '^ worker: Total' '$f.tags' && grep -q '^ component: Total' '$f.tags'"
+# C++: cprof::label_scope, a region for the life of a scope.
+g=$T/cc.prof
+run_cprof "$T/cc" -cpu="$g" "$PROGS/labels_cc"
+expect_status "labels_cc" 0
+check "C++: in a set inside the scope, none after" grep -qE '^labels [1-9][0-9]* inside, 0 after$' "$T/cc.out"
+check "C++: the profile is readable" pdump_ok "$g"
+check "C++: the scoped code carries lang=c++" \
+	test "$(grep '^sample: ' "$g.dump" | grep 'labels_cc_scoped' | grep -vc ' lang=c++ ')" -eq 0
+check "C++: the code after the scope does not" \
+	test "$(grep '^sample: ' "$g.dump" | grep 'labels_cc_outside' | grep -c ' lang=')" -eq 0
+check "C++: both have samples" sh -c "grep -q labels_cc_scoped '$g.dump' && grep -q labels_cc_outside '$g.dump'"
 finish
