@@ -89,7 +89,7 @@ $(B)/obj/preload/%.o: preload/%.c $(GEN_H)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
 $(LIB): $(PRE_OBJ) $(B)/libcprofenc.a preload/libcprof.map
-	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread \
+	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread -lm \
 	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
 	      -Wl,--version-script=preload/libcprof.map
 
@@ -121,7 +121,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 PRE_LIBOBJ = $(addprefix $(B)/obj/preload/,$(1))
 UNIT_DEPS_encoder_test  = $(B)/libcprofenc.a
 UNIT_DEPS_merge_test    = $(B)/libcprofenc.a
-UNIT_DEPS_count_text_test = $(B)/libcprofenc.a
+UNIT_DEPS_legacy_test   = $(B)/libcprofenc.a
+UNIT_DEPS_labels_test   = $(call PRE_LIBOBJ,labels.o log.o)
 UNIT_DEPS_symbols_test  = $(call PRE_LIBOBJ,symbols.o lines.o)
 UNIT_DEPS_unwind_test   = $(call PRE_LIBOBJ,unwind_sig.o modules.o log.o real.o)
 UNIT_DEPS_stacks_test   = $(call PRE_LIBOBJ,stacks.o records.o log.o)

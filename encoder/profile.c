@@ -399,8 +399,19 @@ uint64_t profile_add_location(struct profile *p, uint64_t mapping_id, uint64_t a
 	locs[p->n_locations].address = address;
 	locs[p->n_locations].line_off = p->n_lines;
 	locs[p->n_locations].n_lines = n_lines;
+	locs[p->n_locations].sym_offset = 0;
+	locs[p->n_locations].has_sym_offset = false;
 	p->n_lines += n_lines;
 	return ++p->n_locations;
+}
+
+int profile_set_location_offset(struct profile *p, uint64_t loc_id, uint64_t offset)
+{
+	if (loc_id == 0 || loc_id > p->n_locations)
+		return -EINVAL;
+	p->locations[loc_id - 1].sym_offset = offset;
+	p->locations[loc_id - 1].has_sym_offset = true;
+	return 0;
 }
 
 /* --- samples ----------------------------------------------------------------------- */

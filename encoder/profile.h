@@ -94,6 +94,13 @@ uint64_t profile_add_location(struct profile *p, uint64_t mapping_id, uint64_t a
 			      const struct profile_line *lines, size_t n_lines);
 
 /*
+ * Records that location loc_id lies offset bytes past the start of its (outermost)
+ * function's symbol. profile.proto has no field for it and it is not serialized; Go's
+ * text formats print it ("func+0x1f"), so legacy.c does. 0, or -EINVAL for an unknown id.
+ */
+int profile_set_location_offset(struct profile *p, uint64_t loc_id, uint64_t offset);
+
+/*
  * Adds values to the sample with these locations (leaf first) and labels, creating it if
  * new: samples with identical location lists and identical label sets are merged by
  * summing their values, as Go aggregates. values has profile_n_sample_types() entries.

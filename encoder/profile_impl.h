@@ -44,6 +44,8 @@ struct profile_loc {
 	uint64_t address;
 	size_t line_off;
 	size_t n_lines;
+	uint64_t sym_offset;	/* address minus its symbol's start (not serialized) */
+	bool has_sym_offset;
 };
 
 struct profile_lbl {

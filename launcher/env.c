@@ -138,6 +138,16 @@ static char *flag_entry(const struct flags_def *d, const struct flags_value *v)
 	case FLAGS_BOOL:
 		r = asprintf(&s, "%s=%ld", d->env, v->num);
 		break;
+	case FLAGS_PROFILES:
+		r = asprintf(&s, "%s=", d->env);
+		for (size_t i = 0; r >= 0 && i < v->n_items; i++) {
+			char *t = s;
+
+			r = asprintf(&s, "%s%s%s=%s", t, i ? "," : "", v->items[i].name,
+				     v->items[i].abs);
+			free(t);
+		}
+		break;
 	default:
 		r = asprintf(&s, "%s=%s", d->env, v->str);
 		break;

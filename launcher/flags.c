@@ -31,6 +31,9 @@
 const struct flags_def flags_table[] = {
 	/* name      kind           env            arg     default        min              max              help */
 	{ "cpu",     FLAGS_PROFILE, "CPROF_CPU",   "FILE", NULL,          0,               0,               "write a CPU profile to FILE when the program exits" },
+	{ "threads", FLAGS_PROFILE, "CPROF_THREADS", "FILE", NULL,        0,               0,               "write the stacks of all threads to FILE at exit (FILE.txt: the thread dump)" },
+	{ "threadcreate", FLAGS_PROFILE, "CPROF_THREADCREATE", "FILE", NULL, 0,            0,               "write the stacks that created threads to FILE when the program exits" },
+	{ "profile", FLAGS_PROFILES, "CPROF_PROFILES", "NAME=FILE", NULL, 0,            0,               "write the custom profile NAME (cprof.h) to FILE at exit; repeatable" },
 	{ "hz",      FLAGS_INT,     "CPROF_HZ",    "N",    "100",         1,               CPROF_HZ_MAX,    "take N CPU samples per second of CPU time" },
 	{ "mutex",   FLAGS_PROFILE, "CPROF_MUTEX", "FILE", NULL,          0,               0,               "write a mutex profile (where contended locks were held) to FILE when the program exits" },
 	{ "mutexfraction", FLAGS_INT, "CPROF_MUTEXFRACTION", "N", "1",    1,               CPROF_MUTEXFRACTION_MAX, "with -mutex, record one lock contention in N on average (values are scaled by N)" },
@@ -77,8 +80,8 @@ int flags_find(const char *name)
 
 static bool takes_value(enum flags_kind kind)
 {
-	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING ||
-	       kind == FLAGS_DURATION || kind == FLAGS_DIR;
+	return kind == FLAGS_PROFILE || kind == FLAGS_PROFILES || kind == FLAGS_INT ||
+	       kind == FLAGS_STRING || kind == FLAGS_DURATION || kind == FLAGS_DIR;
 }
 
 /* Go's time.ParseDuration for durations that are not negative; 0 with *ns, or -EINVAL. */
@@ -167,6 +170,34 @@ static int http_address(const char *addr, bool *loopback)
 	if (inet_pton(AF_INET, host, bin) != 1)
 		return -EINVAL;
 	*loopback = bin[0] == 127;
+	return 0;
+}
+
+/* Appends NAME=FILE to v's items. 0, or -EINVAL after printing why. */
+static int add_item(const struct flags_def *d, const char *val, struct flags_value *v)
+{
+	const char *eq = strchr(val, '=');
+	struct flags_item *items;
+	size_t len = eq ? (size_t)(eq - val) : 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)val[i]) && !strchr("._-", val[i]))
+			len = 0;
+	if (!len || len > 63 || !eq[1] || strchr(eq + 1, ',')) {
+		flags_error("invalid value \"%s\" for flag -%s: must be NAME=FILE (NAME of letters, "
+			    "digits, '.', '_', '-'; FILE without ',')", val, d->name);
+		return -EINVAL;
+	}
+	items = realloc(v->items, (v->n_items + 1) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	v->items = items;
+	items[v->n_items].name = strndup(val, len);
+	items[v->n_items].file = eq + 1;
+	items[v->n_items].abs = NULL;
+	if (!items[v->n_items].name)
+		return -ENOMEM;
+	v->n_items++;
 	return 0;
 }
 
@@ -299,6 +330,10 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 		}
 		break;
 	}
+	case FLAGS_PROFILES:
+		if (add_item(d, val, v) != 0)
+			return -EINVAL;
+		break;
 	case FLAGS_PROFILE:
 	case FLAGS_STRING:
 	case FLAGS_DIR:
@@ -316,34 +351,86 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 
 static void usage(FILE *f);
 
+/* Resolves a profile path into *abs; prints the error. 0 or -errno. */
+static int resolve(const char *given, char **abs)
+{
+	int err;
+
+	free(*abs);
+	*abs = NULL;
+	err = profile_path(given, abs);
+	if (err == -EINVAL)
+		flags_error("cannot write profile '%s': the name holds a newline", given);
+	else if (err)
+		flags_error("cannot write profile '%s': %s", given, strerror(-err));
+	return err;
+}
+
+/* Every output path, resolved, in flag order: (flag, item or -1, path). */
+struct out {
+	size_t flag;
+	ssize_t item;
+	const char *abs;
+};
+
 static int check_profiles(struct flags_value *values)
 {
-	for (size_t k = 0; k < flags_count; k++) {
-		int err;
+	struct out *outs = NULL;
+	size_t n = 0, cap = 0;
+	int err = 0;
 
-		if (flags_table[k].kind != FLAGS_PROFILE || !values[k].set)
+	for (size_t k = 0; k < flags_count && !err; k++) {
+		size_t m = flags_table[k].kind == FLAGS_PROFILE ? 1 : values[k].n_items;
+
+		if (!values[k].set || (flags_table[k].kind != FLAGS_PROFILE &&
+				       flags_table[k].kind != FLAGS_PROFILES))
 			continue;
-		free(values[k].abs);
-		values[k].abs = NULL;
-		err = profile_path(values[k].str, &values[k].abs);
-		if (err == -EINVAL) {
-			flags_error("cannot write profile '%s': the name holds a newline", values[k].str);
-			return err;
-		}
-		if (err) {
-			flags_error("cannot write profile '%s': %s", values[k].str, strerror(-err));
-			return err;
-		}
-		for (size_t j = 0; j < k; j++) {
-			if (flags_table[j].kind == FLAGS_PROFILE && values[j].abs &&
-			    strcmp(values[j].abs, values[k].abs) == 0) {
-				flags_error("-%s and -%s both write to '%s'", flags_table[j].name,
-					    flags_table[k].name, values[k].str);
-				return -EINVAL;
+		for (size_t i = 0; i < m && !err; i++) {
+			bool one = flags_table[k].kind == FLAGS_PROFILE;
+			char **abs = one ? &values[k].abs : &values[k].items[i].abs;
+
+			err = resolve(one ? values[k].str : values[k].items[i].file, abs);
+			if (err)
+				break;
+			if (n == cap) {
+				struct out *o = realloc(outs, (cap = cap ? 2 * cap : 16) * sizeof(*o));
+
+				if (!o) {
+					err = -ENOMEM;
+					break;
+				}
+				outs = o;
+			}
+			outs[n++] = (struct out){ k, one ? -1 : (ssize_t)i, *abs };
+			for (size_t j = 0; j + 1 < n; j++) {
+				if (strcmp(outs[j].abs, *abs))
+					continue;
+				if (outs[j].flag == k)
+					flags_error("-%s writes to '%s' twice", flags_table[k].name,
+						    one ? values[k].str : values[k].items[i].file);
+				else
+					flags_error("-%s and -%s both write to '%s'",
+						    flags_table[outs[j].flag].name, flags_table[k].name,
+						    one ? values[k].str : values[k].items[i].file);
+				err = -EINVAL;
+				break;
 			}
 		}
 	}
-	return 0;
+	free(outs);
+	return err;
+}
+
+void flags_free(struct flags_value *values)
+{
+	for (size_t k = 0; values && k < flags_count; k++) {
+		free(values[k].abs);
+		for (size_t i = 0; i < values[k].n_items; i++) {
+			free(values[k].items[i].name);
+			free(values[k].items[i].abs);
+		}
+		free(values[k].items);
+	}
 }
 
 /* A directory flag: it must exist and be writable; the variable gets its absolute path. */

@@ -13,6 +13,7 @@
 
 enum flags_kind {
 	FLAGS_PROFILE,	/* an output file; the variable gets its absolute path */
+	FLAGS_PROFILES,	/* NAME=FILE, repeatable; the variable gets NAME=ABS,NAME=ABS... */
 	FLAGS_INT,	/* an integer in [min, max] */
 	FLAGS_BOOL,	/* -name, -name=true|false; the variable (if any) gets 1 or 0 */
 	FLAGS_STRING,	/* any non-empty string, passed on verbatim */
@@ -32,11 +33,20 @@ struct flags_def {
 	const char *help;	/* one line, lower case, no full stop */
 };
 
+/* One NAME=FILE of a FLAGS_PROFILES flag. */
+struct flags_item {
+	char *name;		/* malloc'd */
+	const char *file;	/* as given (points into argv) */
+	char *abs;		/* absolute path, malloc'd */
+};
+
 struct flags_value {
 	bool set;		/* given on the command line (the last one wins) */
 	const char *str;	/* the value as given (points into argv) */
 	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1 */
 	char *abs;		/* FLAGS_PROFILE, FLAGS_DIR: absolute path, malloc'd, owned by the value */
+	struct flags_item *items;	/* FLAGS_PROFILES: every one given, in order, owned */
+	size_t n_items;
 };
 
 extern const struct flags_def flags_table[];
@@ -54,5 +64,8 @@ int flags_parse(int argc, char **argv, struct flags_value *values);
 
 /* The table index of the flag NAME (no dash), or -1. */
 int flags_find(const char *name);
+
+/* Frees what flags_parse allocated in values[flags_count]. */
+void flags_free(struct flags_value *values);
 
 #endif

@@ -306,17 +306,27 @@ static int exit_status(const char *cmd, int status)
 	return 128 + sig;
 }
 
-static size_t requests(const struct flags_value *values, struct report_request *req)
+/* The profiles asked for, in req (room for n_req_max). */
+static size_t requests(const struct flags_value *values, struct report_request *req,
+		       size_t n_req_max)
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < flags_count; k++) {
-		if (flags_table[k].kind != FLAGS_PROFILE || !values[k].set)
+		if (!values[k].set)
 			continue;
-		req[n].kind = flags_table[k].name;
-		req[n].given = values[k].str;
-		req[n].abs = values[k].abs;
-		n++;
+		if (flags_table[k].kind == FLAGS_PROFILE && n < n_req_max) {
+			req[n].kind = flags_table[k].name;
+			req[n].given = values[k].str;
+			req[n].abs = values[k].abs;
+			n++;
+		}
+		for (size_t i = 0; flags_table[k].kind == FLAGS_PROFILES && i < values[k].n_items &&
+				   n < n_req_max; i++, n++) {
+			req[n].kind = values[k].items[i].name;
+			req[n].given = values[k].items[i].file;
+			req[n].abs = values[k].items[i].abs;
+		}
 	}
 	return n;
 }
@@ -324,19 +334,28 @@ static size_t requests(const struct flags_value *values, struct report_request *
 int main(int argc, char **argv)
 {
 	struct flags_value *values = calloc(flags_count, sizeof(*values));
-	struct report_request *req = calloc(flags_count, sizeof(*req));
+	struct report_request *req = NULL;
 	struct child c = { .pid = -1, .sig_fd = -1, .hs_fd = -1 };
 	struct handshake hs;
 	char *lib = NULL, *file = NULL;
 	int prog, ret = EXIT_USAGE, err, top = flags_find("top");
 
-	if (!values || !req) {
+	size_t n_req = flags_count;
+
+	if (!values) {
 		fprintf(stderr, "cprofrun: %s\n", strerror(ENOMEM));
 		goto out;
 	}
 	prog = flags_parse(argc, argv, values);
 	if (prog <= 0) {
 		ret = prog == 0 ? 0 : EXIT_USAGE;
+		goto out;
+	}
+	for (size_t k = 0; k < flags_count; k++)
+		n_req += values[k].n_items;
+	req = calloc(n_req, sizeof(*req));
+	if (!req) {
+		fprintf(stderr, "cprofrun: %s\n", strerror(ENOMEM));
 		goto out;
 	}
 	if (env_find_lib(&lib) != 0)
@@ -353,13 +372,12 @@ int main(int argc, char **argv)
 		goto out;
 	handshake_init(&hs);
 	ret = exit_status(argv[prog], child_wait(&c, &hs));
-	report_print(&hs, req, requests(values, req), argv[prog], top >= 0 && values[top].num);
+	report_print(&hs, req, requests(values, req, n_req), argv[prog], top >= 0 && values[top].num);
 	handshake_free(&hs);
 out:
 	free(file);
 	free(lib);
-	for (size_t k = 0; values && k < flags_count; k++)
-		free(values[k].abs);
+	flags_free(values);
 	free(values);
 	free(req);
 	return ret;

@@ -91,6 +91,29 @@ static const struct report_request *request_of(const char *path, const struct re
 	return NULL;
 }
 
+/*
+ * One of cprof's text forms (the thread dump of -threads=FILE.txt, Go's debug=1 texts
+ * from cprof_write_profile): true, with the number of "thread " blocks in *threads,
+ * when path starts as one of them does.
+ */
+static bool is_text(const char *path, long *threads)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	bool text = false;
+
+	*threads = 0;
+	if (f && fgets(line, sizeof(line), f))
+		text = !strncmp(line, "thread ", 7) || !strncmp(line, "--- ", 4) ||
+		       !strncmp(line, "heap profile: ", 14) || strstr(line, " profile: total ");
+	*threads = text && !strncmp(line, "thread ", 7);
+	while (text && fgets(line, sizeof(line), f))
+		*threads += strncmp(line, "thread ", 7) == 0;
+	if (f)
+		fclose(f);
+	return text;
+}
+
 static void report_one(const struct handshake_profile *hp, const struct report_request *req,
 		       size_t n_req, bool top)
 {
@@ -101,7 +124,16 @@ static void report_one(const struct handshake_profile *hp, const struct report_r
 
 	snprintf(shown, sizeof(shown), "%s%s", r ? r->given : hp->path, suffix);
 	if (decode_file(hp->path, &p, err, sizeof(err)) != 0) {
-		fprintf(stderr, "cprofrun: %s profile '%s' is unreadable: %s\n", hp->kind, shown, err);
+		long threads;
+
+		if (is_text(hp->path, &threads) && threads)
+			fprintf(stderr, "cprofrun: %s profile: %s (text, %ld threads)\n", hp->kind, shown,
+				threads);
+		else if (is_text(hp->path, &threads))
+			fprintf(stderr, "cprofrun: %s profile: %s (text)\n", hp->kind, shown);
+		else
+			fprintf(stderr, "cprofrun: %s profile '%s' is unreadable: %s\n", hp->kind,
+				shown, err);
 		return;
 	}
 	summary(hp->kind, shown, p);

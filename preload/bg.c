@@ -5,6 +5,8 @@
  * work (dump requests, continuous profiles) here.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "bg.h"
+#include "http.h"
 #include "log.h"
 #include "modules.h"
 #include "real.h"
@@ -171,6 +174,49 @@ static void drop_stale_stderr(void)
 		close(2);
 }
 
+/*
+ * True when every other thread of the process has ended and the main thread is a zombie
+ * (it called pthread_exit). glibc ends the process when its last thread ends, counting
+ * this one: the background thread must then leave, or the program never exits.
+ */
+static bool only_one_left(void)
+{
+	pid_t tids[16], self = (pid_t)syscall(SYS_gettid), pid = getpid();
+	char path[64], buf[256], *paren;
+	int n;
+	ssize_t got;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return false;
+	buf[got] = '\0';
+	paren = strrchr(buf, ')');
+	if (!paren || paren[1] != ' ' || paren[2] != 'Z')
+		return false;
+	n = threads_list(tids, ARRAY_SIZE(tids));
+	for (int i = 0; i < n; i++) {
+		/* The profiler's own threads (this one, the HTTP server's) do not count. */
+		if (tids[i] == self || tids[i] == pid || threads_excluded(tids[i]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tids[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		got = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (got <= 0)
+			continue;	/* gone meanwhile */
+		buf[got] = '\0';
+		paren = strrchr(buf, ')');
+		if (!paren || paren[1] != ' ' || (paren[2] != 'Z' && paren[2] != 'X'))
+			return false;
+	}
+	return n >= 0 && n < (int)ARRAY_SIZE(tids);
+}
+
 static void *bg_main(void *arg)
 {
 	unsigned tick = 0;
@@ -199,7 +245,17 @@ static void *bg_main(void *arg)
 			modules_regions_refresh();
 		if (tick % 10 == 0)
 			drop_stale_stderr();
+		if (only_one_left()) {
+			/* The server's threads must end too, or the process never does. */
+			http_stop();
+			break;
+		}
 	}
+	/*
+	 * Leaving lets glibc see the process's last thread end and call exit(0), here (the
+	 * profiles are then written on this thread: bg_run finds it no longer alive).
+	 */
+	atomic_store(&alive, false);
 	return NULL;
 }
 

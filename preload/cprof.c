@@ -15,9 +15,11 @@
 #include "bg.h"
 #include "block.h"
 #include "cpu.h"
+#include "custom.h"
 #include "dump.h"
 #include "env.h"
 #include "http.h"
+#include "labels.h"
 #include "log.h"
 #include "modules.h"
 #include "mutex.h"
@@ -27,7 +29,9 @@
 #include "sigs.h"
 #include "stacks.h"
 #include "testsource.h"
+#include "tcreate.h"
 #include "threads.h"
+#include "tstacks.h"
 
 enum { OFF, RUNNING, FINISHED };
 
@@ -60,6 +64,7 @@ static void fork_child(void)
 	block_fork_child();
 	http_fork_child();
 	period_fork_child();
+	tcreate_fork_child();
 	threads_fork_child();
 	bg_fork_child();
 	/*
@@ -107,10 +112,14 @@ static int start(void)
 		rc = modules_init();
 	if (rc == 0)
 		rc = threads_init();
+	if (rc == 0)
+		rc = labels_init();
 	if (rc < 0) {
 		log_warn("cannot start: %s; the program runs unprofiled", strerror(-rc));
 		return rc;
 	}
+	if ((rc = tcreate_init()) < 0 || (rc = tstacks_init()) < 0 || (rc = custom_init()) < 0)
+		log_warn("cannot start the thread and custom profiles: %s", strerror(-rc));
 	if (env.cpu_path) {
 		rc = cpu_start();
 		if (rc < 0)
@@ -162,7 +171,7 @@ out:
 /* CPROF_STATS=1: what the profiler itself cost, for benchmarks and bug reports. */
 static void print_stats(void)
 {
-	int64_t n = atomic_load(&cpu.n_signals) + atomic_load(&cpu.n_lost);
+	int64_t n = atomic_load(&cpu.n_signals) + atomic_load(&cpu.n_lost), restarted, interrupted;
 	char line[256];
 
 	snprintf(line, sizeof(line),
@@ -174,11 +183,22 @@ static void print_stats(void)
 		 (unsigned long long)stacks_n_dropped(),
 		 (unsigned long long)atomic_load(&cpu.records.n_dropped));
 	log_write_sig(line);
+	tstacks_stats(&restarted, &interrupted);
+	snprintf(line, sizeof(line), "stats: threads snapshots restarted %lld system calls, "
+		 "could not restart %lld", (long long)restarted, (long long)interrupted);
+	log_write_sig(line);
 }
 
 /* Stops the collectors and writes the profiles; on the background thread. */
 static void write_profiles(void *arg)
 {
+	/* The threads as they are at exit, before anything else is stopped. */
+	if (env.threads_path)
+		tstacks_write(env.threads_path, env.threads_text);
+	if (env.threadcreate_path)
+		tcreate_write(env.threadcreate_path);
+	for (int i = 0; i < env.n_profiles; i++)
+		custom_write(env.profiles[i].name, env.profiles[i].path);
 	http_stop();
 	period_finish();
 	/* A window an HTTP request still has open: nothing will read it now. */

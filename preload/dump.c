@@ -100,6 +100,13 @@ static int grow(struct locs *l)
 	return 0;
 }
 
+static bool is_cprof_h(const char *file)
+{
+	size_t n = strlen(file);
+
+	return n >= 7 && !strcmp(file + n - 7, "cprof.h") && (n == 7 || file[n - 8] == '/');
+}
+
 /* Symbolizes a (once) and notes what its mapping's flags must say. */
 static struct addr *note(struct locs *l, uint64_t a)
 {
@@ -117,6 +124,11 @@ static struct addr *note(struct locs *l, uint64_t a)
 	s->n_frames = l->sy ? symbols_lookup(l->sy, a, s->frames, FRAMES_MAX) : 0;
 	if (s->n_frames < 0)
 		s->n_frames = 0;
+	/* cprof.h's wrappers, inlined into the caller, are cprof's frames: not shown. */
+	while (s->n_frames > 1 && is_cprof_h(s->frames[0].file)) {
+		memmove(s->frames, s->frames + 1, (size_t)(s->n_frames - 1) * sizeof(s->frames[0]));
+		s->n_frames--;
+	}
 	l->n++;
 	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps) {
 		struct mapinfo *m = &l->maps[s->mapping];
@@ -200,6 +212,8 @@ static uint64_t location(struct locs *l, uint64_t a)
 	if (s->mapping >= 0 && (size_t)s->mapping < l->n_maps)
 		mapping_id = l->maps[s->mapping].id;
 	s->loc_id = profile_add_location(l->p, mapping_id, a, lines, (size_t)s->n_frames);
+	if (s->loc_id && s->n_frames)
+		profile_set_location_offset(l->p, s->loc_id, s->frames[0].offset);
 	return s->loc_id;
 }
 
@@ -349,17 +363,12 @@ void dump_reading_free(struct dump_reading *rd)
 
 /* --- writing ---------------------------------------------------------------------------- */
 
-int dump_write(const char *path, const char *kind, const struct profile *p)
+int dump_write_data(const char *path, const char *kind, const void *buf, size_t len)
 {
 	char tmp[4096 + 64], line[4096 + 64];
 	const char *slash = strrchr(path, '/');
-	uint8_t *buf = NULL;
-	size_t len;
-	int fd = -1, rc;
+	int fd, rc;
 
-	rc = profile_serialize_gz(p, &buf, &len);
-	if (rc < 0)
-		goto out;
 	if (slash)
 		snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
 			 (long)getpid());
@@ -378,7 +387,6 @@ int dump_write(const char *path, const char *kind, const struct profile *p)
 	if (rc < 0)
 		unlink(tmp);
 out:
-	free(buf);
 	if (rc < 0) {
 		log_warn("cannot write profile '%s': %s", path, strerror(-rc));
 		return rc;
@@ -388,6 +396,22 @@ out:
 		log_handshake_sig(line);
 	}
 	return 0;
+}
+
+int dump_write(const char *path, const char *kind, const struct profile *p)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	rc = profile_serialize_gz(p, &buf, &len);
+	if (rc < 0) {
+		log_warn("cannot write profile '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = dump_write_data(path, kind, buf, len);
+	free(buf);
+	return rc;
 }
 
 /* --- building a profile ------------------------------------------------------------------ */
@@ -514,6 +538,78 @@ int dump_profile(const struct dump_kind *k, const char *path)
 	return rc;
 }
 
+/* A one-frame synthetic stack named name (deduplicated by the builder). */
+static uint64_t synthetic_named(struct locs *l, const char *name)
+{
+	struct profile_line line = { 0 };
+
+	line.function_id = profile_add_function(l->p, name, name, "", 0);
+	return line.function_id ? profile_add_location(l->p, 0, 0, &line, 1) : 0;
+}
+
+struct profile *dump_build_samples(const struct dump_kind *k, const struct dump_sample *samples,
+				   size_t n)
+{
+	struct profile *p = profile_new();
+	struct profile_label *lb = NULL;
+	uint64_t *ids = NULL;
+	struct locs l = { 0 };
+	size_t n_types, max_labels = 0;
+	int rc = -ENOMEM;
+
+	for (size_t i = 0; i < n; i++)
+		if (samples[i].n_labels > max_labels)
+			max_labels = samples[i].n_labels;
+	if (!p || locs_init(&l, p) < 0)
+		goto out;
+	ids = malloc((CPROF_DEPTH_MAX + 2) * sizeof(*ids));
+	lb = malloc((max_labels + 1) * sizeof(*lb));
+	if (!ids || !lb || describe(p, k, &n_types) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t *pcs;
+		unsigned flags;
+		int depth = samples[i].stack ? stacks_get(samples[i].stack, &pcs, &flags) : 0;
+
+		for (int j = 0; j < depth; j++)
+			note(&l, pcs[j]);
+	}
+	rc = add_mappings(&l);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct dump_sample *s = &samples[i];
+		size_t nl = s->n_labels, nf;
+
+		if (s->stack) {
+			nf = stack_locations(&l, s->stack, ids);
+		} else {
+			ids[0] = synthetic_named(&l, s->frame ? s->frame : "[unknown]");
+			nf = ids[0] ? 1 : 0;
+		}
+		for (size_t j = 0; j < nl; j++) {
+			lb[j].key = s->labels[j].key;
+			lb[j].str = s->labels[j].str;
+			lb[j].num = s->labels[j].num;
+			lb[j].num_unit = s->labels[j].unit;
+		}
+		rc = nf ? profile_add_sample(p, ids, nf, s->values, lb, nl) : -ENOMEM;
+		if (rc < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	locs_free(&l);
+	free(ids);
+	free(lb);
+	if (rc < 0) {
+		log_warn("cannot build the %s profile: out of memory", k->kind);
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* --- named sources ------------------------------------------------------------------------ */
 
 #define SOURCES_MAX 64
@@ -579,6 +675,8 @@ struct profile *dump_build_source(const char *name)
 
 	if (!src)
 		return NULL;
+	if (src->build)
+		return src->build();
 	/* One describe-and-build at a time: a source's describe storage is reused. */
 	real_mutex_lock(&building);
 	memset(&k, 0, sizeof(k));

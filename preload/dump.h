@@ -88,6 +88,26 @@ struct profile *dump_build(const struct dump_kind *k);
 int dump_profile(const struct dump_kind *k, const char *path);
 
 /*
+ * One sample given explicitly, for collectors that build from a snapshot of their own
+ * rather than a records table (the threads profile): a stored stack, or, when stack is
+ * 0, a one-frame stack whose synthetic function is named frame ("[signal blocked]").
+ */
+struct dump_sample {
+	uint32_t stack;
+	const char *frame;
+	const int64_t *values;		/* one per type of the kind */
+	const struct dump_label *labels;
+	size_t n_labels;
+};
+
+/*
+ * Builds (and symbolizes) a profile of k's types, period and time from samples[0..n)
+ * (k->records, sample and lost are not used). NULL when out of memory (logged).
+ */
+struct profile *dump_build_samples(const struct dump_kind *k, const struct dump_sample *samples,
+				   size_t n);
+
+/*
  * A profile the program can be asked for by name, as Go's pprof.Lookup has them: heap,
  * allocs, goroutine (threads), threadcreate, block, mutex, and custom profiles. The exit
  * path, the dump signal and the HTTP server find them here. (The CPU profile is not one:
@@ -104,6 +124,11 @@ struct dump_source {
 	int (*describe)(struct dump_kind *k);
 	/* The count the index page shows (records, or threads for goroutine). */
 	size_t (*count)(void);
+	/*
+	 * For a source that builds its profile itself (the threads snapshot): used instead of
+	 * describe and dump_build when set. Returns a profile to profile_free, or NULL.
+	 */
+	struct profile *(*build)(void);
 };
 
 /* Adds a source (the struct must live for ever). 0, -EEXIST or -ENOSPC. Normal context. */
@@ -125,6 +150,9 @@ struct profile *dump_build_source(const char *name);
  * cause.
  */
 int dump_write(const char *path, const char *kind, const struct profile *p);
+
+/* Writes buf[0..len) (a text form) to path as dump_write writes a profile. 0 or -errno. */
+int dump_write_data(const char *path, const char *kind, const void *buf, size_t len);
 
 /* The open seam: tests replace it to simulate failures. */
 extern int (*dump_open_fn)(const char *path, int flags, mode_t mode);

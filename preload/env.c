@@ -22,7 +22,7 @@ struct env env = {
 	.keep = 10,
 };
 
-enum kind { K_PATH, K_INT, K_STR, K_DURATION, K_INTERNAL };
+enum kind { K_PATH, K_INT, K_STR, K_DURATION, K_LIST, K_INTERNAL };
 
 struct var {
 	const char *name;
@@ -37,12 +37,16 @@ struct path {
 	char cur[PATH_MAX];
 };
 
-static struct path cpu_path, mutex_path, block_path;
+static struct path cpu_path, mutex_path, block_path, threads_path, threadcreate_path;
+static struct path profile_paths[ARRAY_SIZE(env.profiles)];
 static struct path outdir;
 static char http_addr[512];
 
 static const struct var vars[] = {
 	{ "CPROF_CPU", K_PATH, 0, 0, &cpu_path },
+	{ "CPROF_THREADS", K_PATH, 0, 0, &threads_path },
+	{ "CPROF_THREADCREATE", K_PATH, 0, 0, &threadcreate_path },
+	{ "CPROF_PROFILES", K_LIST, 0, 0, NULL },
 	{ "CPROF_HZ", K_INT, 1, CPROF_HZ_MAX, &env.hz },
 	{ "CPROF_MUTEX", K_PATH, 0, 0, &mutex_path },
 	{ "CPROF_MUTEXFRACTION", K_INT, 1, CPROF_MUTEXFRACTION_MAX, &env.mutex_fraction },
@@ -140,6 +144,40 @@ static int absolute(const char *path, char *dst, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* CPROF_PROFILES: NAME=PATH items separated by commas. */
+static void parse_profiles(const char *name, const char *val)
+{
+	for (const char *item = val; *item; ) {
+		const char *comma = strchr(item, ','), *eq = strchr(item, '=');
+		size_t len = comma ? (size_t)(comma - item) : strlen(item);
+		char path[PATH_MAX];
+		struct env_profile *p;
+
+		if (!eq || eq >= item + len || eq == item || (size_t)(eq - item) >= sizeof(p->name) ||
+		    eq + 1 == item + len || len - (size_t)(eq + 1 - item) >= sizeof(path)) {
+			log_warn("%s: '%.*s' is not NAME=FILE; ignored", name, (int)len, item);
+		} else if (env.n_profiles == (int)ARRAY_SIZE(env.profiles)) {
+			log_warn("%s: more than %d profiles; '%.*s' ignored", name,
+				 (int)ARRAY_SIZE(env.profiles), (int)len, item);
+		} else {
+			p = &env.profiles[env.n_profiles];
+			memcpy(p->name, item, (size_t)(eq - item));
+			p->name[eq - item] = '\0';
+			snprintf(path, sizeof(path), "%.*s", (int)(len - (size_t)(eq + 1 - item)), eq + 1);
+			if (absolute(path, profile_paths[env.n_profiles].base, PATH_MAX) < 0) {
+				log_warn("%s: '%s': path too long; ignored", name, path);
+			} else {
+				strcpy(profile_paths[env.n_profiles].cur, profile_paths[env.n_profiles].base);
+				p->path = profile_paths[env.n_profiles].cur;
+				env.n_profiles++;
+			}
+		}
+		item += len;
+		if (*item == ',')
+			item++;
+	}
+}
+
 static void parse_var(const struct var *v, const char *val)
 {
 	long n;
@@ -183,6 +221,9 @@ static void parse_var(const struct var *v, const char *val)
 		*(int64_t *)v->dst = ns;
 		return;
 	}
+	case K_LIST:
+		parse_profiles(v->name, val);
+		return;
 	case K_INTERNAL:
 		return;
 	}
@@ -236,6 +277,10 @@ int env_init(void)
 	env.block_path = block_path.cur[0] ? block_path.cur : NULL;
 	env.http = http_addr[0] ? http_addr : NULL;
 	env.outdir = outdir.base[0] ? outdir.base : NULL;
+	env.threads_path = threads_path.cur[0] ? threads_path.cur : NULL;
+	env.threads_text = strlen(threads_path.base) > 4 &&
+			   !strcmp(threads_path.base + strlen(threads_path.base) - 4, ".txt");
+	env.threadcreate_path = threadcreate_path.cur[0] ? threadcreate_path.cur : NULL;
 	return 0;
 }
 
@@ -250,4 +295,8 @@ void env_fork_child(pid_t pid)
 	add_pid_suffix(&cpu_path, pid);
 	add_pid_suffix(&mutex_path, pid);
 	add_pid_suffix(&block_path, pid);
+	add_pid_suffix(&threads_path, pid);
+	add_pid_suffix(&threadcreate_path, pid);
+	for (int i = 0; i < env.n_profiles; i++)
+		add_pid_suffix(&profile_paths[i], pid);
 }

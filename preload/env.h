@@ -10,8 +10,19 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A custom profile to write at exit (CPROF_PROFILES: NAME=PATH,NAME=PATH...). */
+struct env_profile {
+	char name[64];
+	const char *path;	/* absolute (with ".PID" in a fork child) */
+};
+
 struct env {
 	const char *cpu_path;	/* CPROF_CPU, absolute, or NULL */
+	const char *threads_path;	/* CPROF_THREADS, or NULL */
+	bool threads_text;		/* it ends in ".txt": the thread dump, not protobuf */
+	const char *threadcreate_path;	/* CPROF_THREADCREATE, or NULL */
+	struct env_profile profiles[32];	/* CPROF_PROFILES */
+	int n_profiles;
 	int hz;			/* CPROF_HZ */
 	const char *mutex_path;	/* CPROF_MUTEX, absolute, or NULL */
 	int mutex_fraction;	/* CPROF_MUTEXFRACTION */

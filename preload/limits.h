@@ -67,6 +67,24 @@
 #define CPROF_HTTP_READ_MS_MAX	10000
 #define CPROF_HTTP_STALL_MS_MAX	10000
 #define CPROF_HTTP_SECONDS_MAX	86400
+/*
+ * Label sets (cprof.h): distinct sets, distinct strings and their bytes, the length a
+ * key or value is cut to, and pairs per set (a sample carries at most DUMP_LABELS_MAX).
+ */
+#define CPROF_LABEL_SETS_MAX	(1u << 16)
+#define CPROF_LABEL_STRINGS_MAX	(1u << 16)
+#define CPROF_LABEL_BYTES_MAX	(4u << 20)
+#define CPROF_LABEL_LEN_MAX	256
+#define CPROF_LABELS_PER_SET_MAX 8
+/* Custom profiles (cprof.h's cprof_profile_new), and the length of their names. */
+#define CPROF_CUSTOM_MAX	32
+#define CPROF_CUSTOM_NAME_MAX	64
+/*
+ * The threads snapshot: how long it waits for running threads to answer its signal, and
+ * how much of a blocked thread's stack it copies to unwind it.
+ */
+#define CPROF_SNAPSHOT_WAIT_MS	200
+#define CPROF_STACK_COPY_MAX	(1u << 20)
 /* A log line, preformatted. */
 #define CPROF_LOG_LINE_MAX	512
 

@@ -367,8 +367,11 @@ static char *read_maps(void)
 {
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	/* Not /proc/self: a main thread that called pthread_exit has no maps there. */
+	int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
 
+	if (fd < 0)
+		fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || !buf)
 		goto fail;
 	for (;;) {

@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "count_text.h"
 #include "cpu.h"
 #include "decode.h"
 #include "dump.h"
 #include "http.h"
+#include "legacy.h"
 #include "httpreq.h"
 #include "limits.h"
 #include "log.h"
@@ -390,38 +390,44 @@ static int collect(const struct dump_source *src, struct dprofile **out, int64_t
 	return rc;
 }
 
-/* The count profile text (goroutine debug=1, threadcreate, custom profiles). */
-static int text_count(const struct dump_source *src, int debug, FILE *out)
+/*
+ * A text form of src's profile taken now (encoder/legacy.h): Go's heap text for heap and
+ * allocs, its contention text for block and mutex, the thread dump for goroutine with
+ * debug >= 2, the count text otherwise (goroutine, threadcreate, custom profiles).
+ */
+static int text_legacy(const struct dump_source *src, int debug, FILE *out)
 {
-	struct dprofile *d;
-	int64_t t;
-	int rc = collect(src, &d, &t);
+	struct profile *p = dump_build_source(src->name);
+	const char *name = src->name;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
 
-	if (rc == 0)
-		rc = count_text_write(out, d, src->name);
-	decode_free(d);
+	if (!p)
+		return -ENOMEM;
+	if (!strcmp(name, "heap") || !strcmp(name, "allocs"))
+		rc = legacy_heap_text(p, &text, &len);
+	else if (!strcmp(name, "block") || !strcmp(name, "mutex"))
+		rc = legacy_contention_text(p, strcmp(name, "block") ? "mutex" : "contention",
+					    &text, &len);
+	else if (debug >= 2 && (!strcmp(name, "goroutine") || !strcmp(name, "threads")))
+		rc = legacy_threads_text(p, &text, &len);
+	else
+		rc = legacy_count_text(p, &text, &len);
+	if (rc == 0 && fwrite(text, 1, len, out) != len)
+		rc = -EIO;
+	free(text);
+	profile_free(p);
 	return rc;
 }
 
-/*
- * The text forms (debug >= 1), one function per format; the first row that matches the
- * source and the debug level writes it. A NULL function is a format not written yet: the
- * request is answered 501 (docs/user-guide.md). NEEDSWORK: heap and allocs text, mutex and
- * block contention text and the goroutine debug=2 dump are encoder/legacy.c's (issues 3,
- * 4 and 5); fill in their rows when they land.
- */
+/* The text forms (debug >= 1): every named source has one (text_legacy). */
 static const struct text_form {
 	const char *name;	/* the source it is for; NULL for any */
 	int debug;		/* for debug >= this */
 	int (*write)(const struct dump_source *src, int debug, FILE *out);
 } text_forms[] = {
-	{ "heap", 1, NULL },
-	{ "allocs", 1, NULL },
-	{ "mutex", 1, NULL },
-	{ "block", 1, NULL },
-	{ "goroutine", 2, NULL },
-	{ "threads", 2, NULL },
-	{ NULL, 1, text_count },
+	{ NULL, 1, text_legacy },
 };
 
 static void serve_text(struct http_exchange *x, const struct dump_source *src, int64_t debug)

@@ -1160,10 +1160,19 @@ static int refresh(struct symbols *s)
 	size_t len = 0, n = 0, cap = 0;
 	int err;
 
-	err = read_whole("/proc/self/maps", CPROF_MAPS_MAX, &buf, &len);
+	/*
+	 * The calling thread's view: /proc/self is the main thread's, which has no maps once
+	 * the main thread has called pthread_exit while others run on.
+	 */
+	err = read_whole("/proc/thread-self/maps", CPROF_MAPS_MAX, &buf, &len);
+	if (err)
+		err = read_whole("/proc/self/maps", CPROF_MAPS_MAX, &buf, &len);
 	if (err)
 		return err;
-	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t el = readlink("/proc/thread-self/exe", exe, sizeof(exe) - 1);
+
+	if (el <= 0)
+		el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[el > 0 ? el : 0] = 0;
 	/* AT_PHDR points into the main executable's first segment, whatever its path. */
 	uint64_t phdr = getauxval(AT_PHDR);
@@ -1328,10 +1337,11 @@ static int object_lookup(struct symbols *s, struct object *obj, uint64_t vaddr,
 	int n = lines_lookup(obj->lines, vaddr, lf, max < SYMBOLS_FRAMES_MAX ? max :
 			     SYMBOLS_FRAMES_MAX);
 	if (n <= 0) {
-		frames[0] = (struct symbols_frame){ name, sysname, "", 0 };
+		frames[0] = (struct symbols_frame){ name, sysname, "", 0, vaddr - sy->start };
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
+		frames[i].offset = vaddr - sy->start;
 		frames[i].file = lf[i].file;
 		frames[i].line = lf[i].line;
 		if (lf[i].func) {

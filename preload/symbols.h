@@ -32,6 +32,7 @@ struct symbols_frame {
 	const char *system_name;	/* the symbol as the linker sees it */
 	const char *file;	/* "" when unknown */
 	int64_t line;		/* 0 when unknown */
+	uint64_t offset;	/* the address minus the start of its (outermost) symbol */
 };
 
 /*

@@ -18,10 +18,12 @@
 
 #include "cpu.h"
 #include "env.h"
+#include "labels.h"
 #include "limits.h"
 #include "log.h"
 #include "real.h"
 #include "records.h"
+#include "tcreate.h"
 #include "threads.h"
 
 CPROF_TLS struct tls cprof_tls;
@@ -88,6 +90,7 @@ static struct thread *claim_locked(pid_t tid)
 	t->timer = -1;
 	t->name_id = 0;
 	t->name_checks = 0;
+	atomic_store(&t->labels, 0);
 	return t;
 }
 
@@ -163,6 +166,7 @@ static void register_self(void)
 struct start {
 	void *(*fn)(void *);
 	void *arg;
+	uint32_t labels;	/* the creator's label set, which the thread starts in (as in Go) */
 };
 
 static void *thread_start(void *p)
@@ -174,6 +178,7 @@ static void *thread_start(void *p)
 	free(p);
 	register_self();
 	cprof_tls.in_cprof--;
+	labels_set_current(s.labels);
 	return s.fn(s.arg);
 }
 
@@ -190,21 +195,26 @@ CPROF_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 	cprof_tls.in_cprof++;
 	s = malloc(sizeof(*s));
 	cprof_tls.in_cprof--;
-	if (!s)
-		return real_pthread_create(th, attr, fn, arg);
-	s->fn = fn;
-	s->arg = arg;
-	rc = real_pthread_create(th, attr, thread_start, s);
-	if (rc) {
-		cprof_tls.in_cprof++;
-		free(s);
-		cprof_tls.in_cprof--;
+	if (!s) {
+		rc = real_pthread_create(th, attr, fn, arg);
+	} else {
+		s->fn = fn;
+		s->arg = arg;
+		s->labels = labels_current_sig();
+		rc = real_pthread_create(th, attr, thread_start, s);
+		if (rc) {
+			cprof_tls.in_cprof++;
+			free(s);
+			cprof_tls.in_cprof--;
+		}
 	}
+	/* Go's threadcreate profile counts the threads that were created. */
+	if (rc == 0)
+		tcreate_record_sig();
 	return rc;
 }
 
-/* Lists the tids in /proc/self/task into tids[0..max); returns how many, or -errno. */
-static int list_tasks(pid_t *tids, int max)
+int threads_list(pid_t *tids, int max)
 {
 	char buf[4096];
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
@@ -231,7 +241,7 @@ static int list_tasks(pid_t *tids, int max)
 int threads_rescan(void)
 {
 	static pid_t tids[CPROF_THREADS_MAX];
-	int n = list_tasks(tids, CPROF_THREADS_MAX), added = 0;
+	int n = threads_list(tids, CPROF_THREADS_MAX), added = 0;
 	pid_t pid = getpid();
 
 	if (n < 0)
@@ -272,6 +282,16 @@ void threads_exclude_self(void)
 		}
 	}
 	real_mutex_unlock(&registry);
+}
+
+bool threads_excluded(pid_t tid)
+{
+	bool r;
+
+	real_mutex_lock(&registry);
+	r = is_excluded(tid);
+	real_mutex_unlock(&registry);
+	return r;
 }
 
 void threads_foreach(void (*fn)(struct thread *t, void *arg), void *arg)

@@ -27,6 +27,7 @@ struct thread {
 	int64_t late_ns;	/* average delivery delay past it (the kernel's tick) */
 	uint64_t rng;		/* xorshift state for the sampling intervals */
 	uint32_t name_id;	/* interned name, 0 until known */
+	_Atomic uint32_t labels;	/* the thread's label set (labels.c), for the snapshot */
 	uint32_t name_checks;
 	uint64_t *pcs_sig;	/* CPROF_DEPTH PCs for signal handlers */
 	uint64_t *pcs;		/* CPROF_DEPTH PCs for interposed functions */
@@ -56,6 +57,15 @@ int threads_rescan(void);
 
 /* Marks the calling thread as the profiler's own: never registered, never sampled. */
 void threads_exclude_self(void);
+
+/*
+ * Lists the tids in /proc/self/task into tids[0..max); returns how many, or -errno.
+ * Normal context.
+ */
+int threads_list(pid_t *tids, int max);
+
+/* True for the profiler's own threads (threads_exclude_self). Normal context. */
+bool threads_excluded(pid_t tid);
 
 /* Calls fn for every live slot, under the registry lock. Normal context. */
 void threads_foreach(void (*fn)(struct thread *t, void *arg), void *arg);

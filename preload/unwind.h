@@ -30,4 +30,16 @@ int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
  */
 int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, int max, unsigned *flags);
 
+/*
+ * Captures a stack known only by its pc and stack pointer, as /proc/PID/task/TID/syscall
+ * shows them for a thread blocked in the kernel: the other registers are unknown and
+ * are recovered where the CFI says a frame saved them. The stack is read from copy,
+ * which holds the thread's memory [lo, hi) (sp lies in it); nothing outside is read.
+ * The leaf is pc itself. Same contract as unwind_sig otherwise; a frame that needs a
+ * register nobody saved (a frame pointer set up before the copy's frames) ends the stack
+ * with UNWIND_INCOMPLETE. Signal context: yes (it is also safe in normal context).
+ */
+int unwind_copy_sig(uint64_t pc, uint64_t sp, const void *copy, uint64_t lo, uint64_t hi,
+		    uint64_t *pcs, int max, unsigned *flags);
+
 #endif

@@ -30,10 +30,17 @@ struct regs {
 
 #define BIT(r)	(1u << (r))
 
-/* Where stack reads are allowed: [lo, hi) of the stack the current frame lives on. */
+/*
+ * Where stack reads are allowed: [lo, hi) of the stack the current frame lives on. For a
+ * stack read from a copy (unwind_copy_sig), every read is confined to the copied range
+ * [fix_lo, fix_hi) and goes to address + delta.
+ */
 struct bounds {
 	uint64_t lo, hi;
 	uint64_t stack_hi;	/* the thread's own stack top, 0 if unknown */
+	int64_t delta;		/* where the bytes are read: address + delta */
+	uint64_t fix_lo, fix_hi;
+	bool fixed;
 };
 
 /*
@@ -83,7 +90,7 @@ static bool read_stack(const struct bounds *b, uint64_t addr, uint64_t *out)
 {
 	if (addr < b->lo || addr >= b->hi || b->hi - addr < 8)
 		return false;
-	memcpy(out, (const void *)(uintptr_t)addr, 8);
+	memcpy(out, (const void *)(uintptr_t)(addr + (uint64_t)b->delta), 8);
 	return true;
 }
 
@@ -891,6 +898,13 @@ static bool rebound(struct bounds *b, uint64_t sp)
 {
 	uint64_t hi = 0;
 
+	if (b->fixed) {
+		if (sp < b->fix_lo || sp >= b->fix_hi)
+			return false;
+		b->lo = sp - b->fix_lo > 128 ? sp - 128 : b->fix_lo;
+		b->hi = b->fix_hi;
+		return true;
+	}
 	if (b->stack_hi && sp < b->stack_hi && b->stack_hi - sp < (1ull << 30))
 		hi = b->stack_hi;
 	else
@@ -906,7 +920,7 @@ static bool rebound(struct bounds *b, uint64_t sp)
 static bool sigframe_step(struct regs *rg, struct bounds *b)
 {
 	uint64_t sp = rg->r[R_RSP];
-	const ucontext_t *uc = (const ucontext_t *)(uintptr_t)sp;
+	const ucontext_t *uc = (const ucontext_t *)(uintptr_t)(sp + (uint64_t)b->delta);
 
 	if (!(rg->valid & BIT(R_RSP)) || sp < b->lo || sp >= b->hi ||
 	    b->hi - sp < sizeof(ucontext_t))
@@ -930,9 +944,8 @@ static bool fp_step(struct regs *rg, const struct bounds *b)
 	return true;
 }
 
-static int walk(struct regs *rg, uint64_t stack_hi, uint64_t *pcs, int max, unsigned *flags)
+static int walk(struct regs *rg, struct bounds b, uint64_t *pcs, int max, unsigned *flags)
 {
-	struct bounds b = { 0, 0, stack_hi };
 	bool exact = true;
 	int n = 0, token;
 	unsigned gen;
@@ -1016,8 +1029,28 @@ int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
 {
 	struct regs rg;
 
+	struct bounds b = { .stack_hi = stack_hi };
+
 	load_mcontext(&rg, &uc->uc_mcontext);
-	return walk(&rg, stack_hi, pcs, max, flags);
+	return walk(&rg, b, pcs, max, flags);
+}
+
+int unwind_copy_sig(uint64_t pc, uint64_t sp, const void *copy, uint64_t lo, uint64_t hi,
+		    uint64_t *pcs, int max, unsigned *flags)
+{
+	struct bounds b = {
+		.delta = (int64_t)((uint64_t)(uintptr_t)copy - lo),
+		.fix_lo = lo,
+		.fix_hi = hi,
+		.fixed = true,
+	};
+	struct regs rg;
+
+	memset(&rg, 0, sizeof(rg));
+	rg.r[R_RA] = pc;
+	rg.r[R_RSP] = sp;
+	rg.valid = BIT(R_RA) | BIT(R_RSP);
+	return walk(&rg, b, pcs, max, flags);
 }
 
 __attribute__((noinline)) int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, int max,
@@ -1038,5 +1071,5 @@ __attribute__((noinline)) int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, 
 		: : "r"(rg.r) : "rax", "memory");
 	rg.valid = BIT(R_RBX) | BIT(R_RBP) | BIT(R_RSP) | BIT(R_R12) | BIT(R_R13) |
 		   BIT(R_R14) | BIT(R_R15) | BIT(R_RA);
-	return walk(&rg, stack_hi, pcs, max, flags);
+	return walk(&rg, (struct bounds){ .stack_hi = stack_hi }, pcs, max, flags);
 }

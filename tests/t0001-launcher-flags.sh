@@ -35,6 +35,8 @@ for h in -h -help --help; do
 	check "$h: nothing on stderr" test ! -s "$T/h.err"
 done
 for want in '-cpu=FILE' '-hz=N' '-depth=N' '-top' '-h, -help' '-version' \
+	'-threads=FILE' '-threadcreate=FILE' '-profile=NAME=FILE' 'sets CPROF_THREADS' \
+	'sets CPROF_THREADCREATE' 'sets CPROF_PROFILES' \
 	'sets CPROF_CPU' 'sets CPROF_HZ' 'sets CPROF_DEPTH' '1 to 10000, default 100' \
 	'8 to 4096, default 1024' CPROF_LIB '-mutex=FILE' '-mutexfraction=N' '-block=FILE' \
 	'-blockrate=NS' 'sets CPROF_MUTEX)' 'sets CPROF_BLOCK)' '1 to 1000000, default 1' \
@@ -60,6 +62,10 @@ done
 usage_error "-top=maybe" 'cprofrun: invalid value "maybe" for flag -top: must be true or false' -top=maybe $mark
 usage_error "-cpu without a value" 'cprofrun: flag needs an argument: -cpu (see cprofrun -h)' -cpu
 usage_error "-cpu=''" 'cprofrun: invalid value "" for flag -cpu: must not be empty' -cpu= $mark
+ usage_error "-profile without NAME=" 'cprofrun: invalid value "x.prof" for flag -profile: must be NAME=FILE (NAME of letters, digits, '"'"'.'"'"', '"'"'_'"'"', '"'"'-'"'"'; FILE without '"'"','"'"')' -profile=x.prof $mark
+usage_error "-profile with a bad name" 'cprofrun: invalid value "a/b=x.prof" for flag -profile: must be NAME=FILE (NAME of letters, digits, '"'"'.'"'"', '"'"'_'"'"', '"'"'-'"'"'; FILE without '"'"','"'"')' -profile=a/b=x.prof $mark
+usage_error "-profile twice to one file" "cprofrun: -profile writes to '$T/p.prof' twice" -profile=a=$T/p.prof -profile=b=$T/p.prof $mark
+usage_error "-profile and -threads to one file" "cprofrun: -threads and -profile both write to '$T/p.prof'" -threads=$T/p.prof -profile=b=$T/p.prof $mark
 usage_error "no program" 'cprofrun: no program given (usage: cprofrun [flags] [--] program [args...])' -hz=5
 usage_error "nothing at all" 'cprofrun: no program given (usage: cprofrun [flags] [--] program [args...])'
 usage_error "only --" 'cprofrun: no program given (usage: cprofrun [flags] [--] program [args...])' --

@@ -32,6 +32,15 @@ has "CPROF_PID is the program's pid" "$T/e.out" "CPROF_PID=$pid"
 check "CPROF_HANDSHAKE_FD is set to fd:inode" grep -qE '^CPROF_HANDSHAKE_FD=[0-9]+:[0-9]+$' "$T/e.out"
 check "-top sets no variable" test "$(grep -c '^CPROF_' "$T/e.out")" -eq 6
 
+# The list flag: every -profile=NAME=FILE in one variable, in order, paths absolute.
+cd "$T/sub" || broken "cd"
+run_cprof "$T/list" -profile=handles=h.prof -threads=t.txt -profile=conns=../c.prof sh -c "$show"
+cd "$ROOT" || broken "cd"
+expect_status "-profile given twice" 0
+has "CPROF_PROFILES holds both, absolute, in order" "$T/list.out" \
+	"CPROF_PROFILES=handles=$T/sub/h.prof,conns=$T/c.prof"
+has "CPROF_THREADS from -threads" "$T/list.out" "CPROF_THREADS=$T/sub/t.txt"
+
 run_cprof "$T/fd" sh -c 'readlink /proc/$$/fd/${CPROF_HANDSHAKE_FD%%:*}; echo "${CPROF_HANDSHAKE_FD#*:}"'
 check "the handshake descriptor is open in the program, the socket the variable names" \
 	test "$(head -1 "$T/fd.out")" = "socket:[$(sed -n 2p "$T/fd.out")]"

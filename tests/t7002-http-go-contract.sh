@@ -25,8 +25,10 @@ sources=(
 	"block|Stack traces that led to blocking on synchronization primitives"
 	"cmdline|The command line invocation of the current program"
 	"cprof_test|cprof&#39;s test source: CPU samples as a count profile"
+	"goroutine|Stack traces of all current goroutines"
 	"mutex|Stack traces of holders of contended mutexes"
 	"profile|CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile."
+	"threadcreate|Stack traces that led to the creation of new OS threads"
 	"trace|A trace of execution of the current program. You can specify the duration in the seconds GET parameter. After you get the trace file, use the go tool trace command to investigate the trace."
 )
 n=$(count_of cprof_test)

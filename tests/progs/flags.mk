@@ -13,3 +13,6 @@ $(B)/tests/progs/early_threads: $(B)/tests/progs/libearly.so
 PROG_FLAGS_early_locks := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
 PROG_LIBS_early_locks  := -learlylocks
 $(B)/tests/progs/early_locks: $(B)/tests/progs/libearlylocks.so
+PROG_FLAGS_threadcreate := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
+PROG_LIBS_threadcreate  := -lthreadlib
+$(B)/tests/progs/threadcreate: $(B)/tests/progs/libthreadlib.so

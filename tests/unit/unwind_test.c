@@ -15,6 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <poll.h>
+#include <pthread.h>
+#include <fcntl.h>
 
 #include "modules.h"
 #include "unwind.h"
@@ -115,6 +119,35 @@ static void test_here(void)
 
 static volatile sig_atomic_t in_usr1;
 static long n_samples, n_equal, n_shorter, n_ours_failed, n_sigframes;
+static long n_copy_equal, n_copy_prefix, n_copy_bad;
+static char copy_buf[512 * 1024];
+
+/*
+ * The same interrupted point unwound again from a copy of its stack, knowing only pc and
+ * sp (what /proc/PID/task/TID/syscall tells of a blocked thread): the same stack, or a
+ * prefix of it where a frame needs a register no callee saved.
+ */
+static void copy_check(const ucontext_t *uc, const uint64_t *a, int na)
+{
+	uint64_t sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP], top, c[MAX];
+	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], lo = sp - 128, hi;
+	int token = modules_enter_sig(), nc;
+	unsigned flags;
+
+	top = modules_region_top_sig(sp);
+	modules_leave_sig(token);
+	if (!top)
+		return;
+	hi = top - lo > sizeof(copy_buf) ? lo + sizeof(copy_buf) : top;
+	memcpy(copy_buf, (const void *)(uintptr_t)lo, hi - lo);
+	nc = unwind_copy_sig(pc, sp, copy_buf, lo, hi, c, MAX, &flags);
+	if (nc == na && !memcmp(a, c, (size_t)na * 8))
+		n_copy_equal++;
+	else if (nc > 0 && nc < na && !memcmp(a, c, (size_t)nc * 8))
+		n_copy_prefix++;
+	else
+		n_copy_bad++;
+}
 static uint64_t bad_ours[MAX], bad_theirs[MAX];
 static int bad_n_ours, bad_n_theirs;
 
@@ -130,6 +163,8 @@ static void on_prof(int sig, siginfo_t *si, void *ucv)
 		return;
 	nb = lu_walk(&c, b, MAX);
 	n_samples++;
+	if (!in_usr1)
+		copy_check(ucv, a, na);
 	if (in_usr1)
 		n_sigframes++;
 	/* libunwind lists __restore_rt; cprof steps over it without recording it. */
@@ -241,12 +276,157 @@ static void test_sampled(void)
 	printf("# %s, %ld inside a signal handler\n", detail, n_sigframes);
 	check(n_samples > 100 && n_ours_failed == 0, "sampled stacks match libunwind", detail);
 	check(n_sigframes > 0, "samples were taken inside a signal handler", detail);
+	snprintf(detail, sizeof(detail), "%ld equal, %ld a shorter prefix, %ld different",
+		 n_copy_equal, n_copy_prefix, n_copy_bad);
+	printf("# unwinding a copy from pc and sp only: %s\n", detail);
+	check(n_copy_bad == 0 && n_copy_equal >= 9 * (n_copy_equal + n_copy_prefix) / 10,
+	      "unwind_copy_sig gives the same stacks from pc and sp and a copy", detail);
 	if (bad_n_ours) {
 		printf("# first difference: ours (%d) / libunwind (%d)\n", bad_n_ours, bad_n_theirs);
 		for (int i = 0; i < bad_n_ours || i < bad_n_theirs; i++)
 			printf("#   %2d %#18lx %#18lx\n", i,
 			       i < bad_n_ours ? (unsigned long)bad_ours[i] : 0ul,
 			       i < bad_n_theirs ? (unsigned long)bad_theirs[i] : 0ul);
+	}
+}
+
+/* --- threads blocked in the kernel, read from outside ------------------------------------- */
+
+static uint64_t usr2_pcs[MAX];
+static _Atomic int usr2_n = -1;
+static int block_fd[2];
+static pthread_mutex_t block_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t block_cv = PTHREAD_COND_INITIALIZER;
+
+static void on_usr2(int sig, siginfo_t *si, void *uc)
+{
+	unsigned flags;
+
+	usr2_n = unwind_sig(uc, 0, usr2_pcs, MAX, &flags);
+}
+
+static __attribute__((noinline)) void blocked_in(int kind)
+{
+	struct pollfd pfd = { block_fd[0], POLLIN, 0 };
+	struct timespec ts = { 30, 0 };
+	char c;
+
+	switch (kind) {
+	case 0:
+		if (read(block_fd[0], &c, 1) < 0)
+			break;
+		break;
+	case 1:
+		poll(&pfd, 1, 30000);
+		break;
+	case 2:
+		nanosleep(&ts, NULL);
+		break;
+	case 3:
+		pthread_mutex_lock(&block_mu);
+		pthread_cond_wait(&block_cv, &block_mu);
+		pthread_mutex_unlock(&block_mu);
+		break;
+	}
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) int blocked_deep(int kind, int depth)
+{
+	if (depth == 0)
+		blocked_in(kind);
+	else
+		blocked_deep(kind, depth - 1);
+	__asm__ volatile("" ::: "memory");
+	return depth;
+}
+
+static _Atomic pid_t blocked_tid;
+
+static void *blocked_thread(void *arg)
+{
+	blocked_tid = (pid_t)syscall(SYS_gettid);
+	blocked_deep((int)(intptr_t)arg, 10);
+	return NULL;
+}
+
+/* The pc and sp /proc/self/task/TID/syscall shows, once the thread is blocked in it. */
+static int read_blocked(pid_t tid, uint64_t *pc, uint64_t *sp)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	for (int tries = 0; tries < 400; tries++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		char *last;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			last = strrchr(buf, ' ');
+			if (strncmp(buf, "running", 7) && last && buf[0] != '-') {
+				*pc = strtoull(last + 1, NULL, 16);
+				*last = 0;
+				*sp = strtoull(strrchr(buf, ' ') + 1, NULL, 16);
+				/* Blocked for a while now: in the call, not on its way in. */
+				if (tries > 20)
+					return 0;
+			}
+		}
+		usleep(5000);
+	}
+	return -1;
+}
+
+static void test_blocked(void)
+{
+	static const char *const names[] = { "read", "poll", "nanosleep", "pthread_cond_wait" };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr2;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR2, &sa, NULL);
+	if (pipe(block_fd) < 0)
+		return;
+	for (int kind = 0; kind < 4; kind++) {
+		uint64_t pc = 0, sp = 0, c[MAX];
+		struct iovec local = { copy_buf, sizeof(copy_buf) }, remote;
+		char name[128], detail[256];
+		pthread_t th;
+		unsigned flags;
+		ssize_t got;
+		int nc = 0;
+
+		blocked_tid = 0;
+		usr2_n = -1;
+		pthread_create(&th, NULL, blocked_thread, (void *)(intptr_t)kind);
+		while (!blocked_tid)
+			usleep(1000);
+		modules_regions_refresh();	/* the new thread's stack, for the handler */
+		if (read_blocked(blocked_tid, &pc, &sp) == 0) {
+			remote.iov_base = (void *)(uintptr_t)(sp - 128);
+			remote.iov_len = sizeof(copy_buf);
+			got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+			if (got > 128)
+				nc = unwind_copy_sig(pc, sp, copy_buf, sp - 128, sp - 128 + (uint64_t)got,
+						     c, MAX, &flags);
+		}
+		syscall(SYS_tgkill, getpid(), blocked_tid, SIGUSR2);
+		for (int i = 0; i < 1000 && usr2_n < 0; i++)
+			usleep(1000);
+		snprintf(name, sizeof(name), "a thread blocked in %s, unwound from /proc's pc and sp "
+			 "and a copy of its stack, gives the signal handler's stack", names[kind]);
+		snprintf(detail, sizeof(detail), "%d frames from the copy, %d from the handler", nc,
+			 (int)usr2_n);
+		check(nc > 12 && nc == usr2_n && !memcmp(c, usr2_pcs, (size_t)nc * 8), name, detail);
+		/* read, poll and nanosleep failed with EINTR (no SA_RESTART): only the wait is left. */
+		pthread_mutex_lock(&block_mu);
+		pthread_cond_signal(&block_cv);
+		pthread_mutex_unlock(&block_mu);
+		pthread_join(th, NULL);
 	}
 }
 
@@ -260,6 +440,7 @@ int main(void)
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	test_here();
 	test_sampled();
+	test_blocked();
 	printf("%s\n", failures ? "FAIL" : "PASS");
 	return failures != 0;
 }
