@@ -314,8 +314,16 @@ static void *worker_main(void *arg)
 		struct http_exchange *x;
 
 		pthread_mutex_lock(&jobs_lock);
-		while (!n_todo)
+		while (!n_todo && !atomic_load(&stopping))
 			pthread_cond_wait(&jobs_cond, &jobs_lock);
+		/*
+		 * Stopping with nothing left to do: end, so that a process whose other threads
+		 * have all ended (its main thread called pthread_exit) can end too.
+		 */
+		if (!n_todo) {
+			pthread_mutex_unlock(&jobs_lock);
+			return NULL;
+		}
 		j = todo[0];
 		memmove(todo, todo + 1, --n_todo * sizeof(todo[0]));
 		pthread_mutex_unlock(&jobs_lock);
@@ -753,7 +761,7 @@ static void *loop_main(void *arg)
 	cprof_tls.in_cprof = 1;
 	threads_exclude_self();
 	prctl(PR_SET_NAME, "cprof-http", 0, 0, 0);
-	for (;;) {
+	while (!atomic_load(&stopping)) {
 		int64_t now = now_ns(), next = now + 1000000000;
 		bool listening = listener_ok(), busy = false;
 		nfds_t n = 0;
@@ -898,6 +906,10 @@ void http_stop(void)
 	struct stat st;
 
 	atomic_store(&stopping, true);
+	/* Idle workers wake up and end; the loop ends within a second (its poll's limit). */
+	pthread_mutex_lock(&jobs_lock);
+	pthread_cond_broadcast(&jobs_cond);
+	pthread_mutex_unlock(&jobs_lock);
 	/* The loop may be in poll on it: shut it down rather than reuse its number. */
 	if (still_ours(listen_fd, listen_dev, listen_ino))
 		shutdown(listen_fd, SHUT_RDWR);

@@ -19,4 +19,11 @@ check "the main thread: a zombie, with its reason" \
 check "the worker, symbolized" grep -qx 'threads_main_exit_work' "$T/dump.txt"
 check "the CPU profile is readable" pdump_ok "$T/cpu.prof"
 check "the CPU profile is symbolized" test "$(sum_where "$T/cpu.prof" samples '^threads_main_exit_work$')" -gt 10
+
+# The same with the /debug/pprof/ server running: its threads must not keep the process.
+timeout -k 5 30 "$CPROFRUN" -cpu="$T/cpu2.prof" -http="unix:$T/s.sock" \
+	"$PROGS/threads_main_exit" "$T/dump2.txt" >"$T/run2.out" 2>"$T/run2.err"
+status=$?
+expect_status "threads_main_exit ends under -http too" 0
+check "its CPU profile is readable" pdump_ok "$T/cpu2.prof"
 finish
