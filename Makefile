@@ -88,8 +88,11 @@ $(B)/obj/preload/%.o: preload/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
+# An operator new that throws unwinds through its wrapper, whose cleanup must run.
+$(B)/obj/preload/heap_wrap.o: PRELOAD_CFLAGS += -fexceptions
+
 $(LIB): $(PRE_OBJ) $(B)/libcprofenc.a
-	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread \
+	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -lm -pthread \
 	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined
 
 # --- launcher ----------------------------------------------------------------------------

@@ -46,6 +46,21 @@
 #define CPROF_DEBUG_LINE_MAX	(64u << 20)	/* .debug_line kept per object */
 #define CPROF_INLINE_INFO_MAX	(4u << 20)	/* .debug_info read (then freed) for inlines */
 #define CPROF_INLINE_RANGES_MAX	(1u << 16)	/* inlined-call ranges kept per object */
+/*
+ * Heap profiling. The start-up arena serves allocations made while dlsym resolves the
+ * real malloc family. The live table holds the sampled blocks still allocated (8-byte
+ * slots, probed at most CPROF_HEAP_PROBES_MAX apart); the filter (one byte per 16-byte
+ * granule of a CPROF_HEAP_FILTER_MAX*16-byte window) lets free skip the table for
+ * blocks that were never sampled. CPROF_MEMRATE is at most CPROF_MEMRATE_MAX.
+ */
+#define CPROF_ARENA_BYTES	(64u << 10)
+#define CPROF_HEAP_LIVE_MAX	(1u << 21)
+#define CPROF_HEAP_PROBES_MAX	32
+#define CPROF_HEAP_FILTER_MAX	(1u << 22)
+#define CPROF_MEMRATE_DEFAULT	524288
+#define CPROF_MEMRATE_MAX	(1 << 30)
+/* Profiles written on the dump signal (snap.c). */
+#define CPROF_SNAP_MAX		16
 /* A log line, preformatted. */
 #define CPROF_LOG_LINE_MAX	512
 
