@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "limits.h"	/* preload/limits.h: the library's bounds, shared */
+#include "signame.h"	/* preload/signame.h: the library's signal names, shared */
 
 #define STR(x) STR_(x)
 #define STR_(x) #x
 #define DEPTH_DEFAULT STR(CPROF_DEPTH_DEFAULT)
+#define MEMRATE_DEFAULT STR(CPROF_MEMRATE_DEFAULT)
 
 /*
  * Every flag cprofrun knows. The default is what the library uses when the variable is not
@@ -31,6 +33,10 @@ const struct flags_def flags_table[] = {
 	{ "cpu",     FLAGS_PROFILE, "CPROF_CPU",   "FILE", NULL,          0,               0,               "write a CPU profile to FILE when the program exits" },
 	{ "hz",      FLAGS_INT,     "CPROF_HZ",    "N",    "100",         1,               CPROF_HZ_MAX,    "take N CPU samples per second of CPU time" },
 	{ "depth",   FLAGS_INT,     "CPROF_DEPTH", "N",    DEPTH_DEFAULT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, "record at most N frames of each stack" },
+	{ "heap",    FLAGS_PROFILE, "CPROF_HEAP",  "FILE", NULL,          0,               0,               "write a heap profile (memory in use) to FILE when the program exits, and FILE.N on the dump signal" },
+	{ "allocs",  FLAGS_PROFILE, "CPROF_ALLOCS", "FILE", NULL,         0,               0,               "write an allocs profile (every allocation) to FILE when the program exits, and FILE.N on the dump signal" },
+	{ "memrate", FLAGS_INT,     "CPROF_MEMRATE", "N",  MEMRATE_DEFAULT, 1,             CPROF_MEMRATE_MAX, "sample one allocation per N bytes allocated, on average (1: every allocation)" },
+	{ "signal",  FLAGS_SIGNAL,  "CPROF_SIGNAL", "SIG", "USR2",        0,               0,               "the dump signal: each one writes numbered heap and allocs snapshots (USR2, SIGUSR2, 12, RTMIN+3...)" },
 	{ "top",     FLAGS_BOOL,    NULL,          NULL,   NULL,          0,               0,               "after the run, print the top 10 functions of each profile to stderr" },
 	{ "h",       FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               NULL },
 	{ "help",    FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               "print this help and exit" },
@@ -66,7 +72,8 @@ int flags_find(const char *name)
 
 static bool takes_value(enum flags_kind kind)
 {
-	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING;
+	return kind == FLAGS_PROFILE || kind == FLAGS_INT || kind == FLAGS_STRING ||
+	       kind == FLAGS_SIGNAL;
 }
 
 /* Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F FALSE false False. */
@@ -188,6 +195,17 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 			return -EINVAL;
 		}
 		break;
+	case FLAGS_SIGNAL: {
+		int sig = signame_parse(val);
+		const char *why = sig < 0 ? "there is no such signal" : signame_refused(sig);
+
+		if (why) {
+			flags_error("invalid value \"%s\" for flag -%s: %s", val, d->name, why);
+			return -EINVAL;
+		}
+		num = sig;
+		break;
+	}
 	case FLAGS_PROFILE:
 	case FLAGS_STRING:
 		if (*val == '\0') {

@@ -16,6 +16,7 @@ enum flags_kind {
 	FLAGS_INT,	/* an integer in [min, max] */
 	FLAGS_BOOL,	/* -name, -name=true|false; the variable (if any) gets 1 or 0 */
 	FLAGS_STRING,	/* any non-empty string, passed on verbatim */
+	FLAGS_SIGNAL,	/* a signal cprof may use (signame.h), passed on as given */
 	FLAGS_HELP,	/* prints the usage to stdout and exits 0 */
 	FLAGS_VERSION,	/* prints "cprofrun VERSION" to stdout and exits 0 */
 };
@@ -33,7 +34,7 @@ struct flags_def {
 struct flags_value {
 	bool set;		/* given on the command line (the last one wins) */
 	const char *str;	/* the value as given (points into argv) */
-	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1 */
+	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1; FLAGS_SIGNAL: its number */
 	char *abs;		/* FLAGS_PROFILE: absolute path, malloc'd, owned by the value */
 };
 

@@ -16,10 +16,12 @@
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
+#include "heap.h"
 #include "log.h"
 #include "modules.h"
 #include "real.h"
 #include "sigs.h"
+#include "snap.h"
 #include "stacks.h"
 #include "threads.h"
 
@@ -50,9 +52,32 @@ static void fork_child(void)
 	env_fork_child(pid);
 	modules_fork_child();
 	cpu_fork_child();
+	heap_fork_child();
+	snap_fork_child();
 	threads_fork_child();
 	bg_fork_child();
 	bg_start();
+}
+
+/* A heap or allocs snapshot (snap.h); name is the source's name. */
+static int write_source(const char *path, void *name)
+{
+	return heap_write_profile(path, name);
+}
+
+/* Heap sampling, the exit profiles and their snapshots on the dump signal. */
+static void start_heap(void)
+{
+	int rc = heap_start(env.memrate);
+
+	if (rc < 0) {
+		log_warn("cannot start heap profiling: %s", strerror(-rc));
+		return;
+	}
+	if (env.heap_path)
+		snap_register("heap", env.heap_path, write_source, "heap");
+	if (env.allocs_path)
+		snap_register("allocs", env.allocs_path, write_source, "allocs");
 }
 
 static int start(void)
@@ -73,6 +98,8 @@ static int start(void)
 		if (rc < 0)
 			log_warn("cannot start CPU profiling: %s", strerror(-rc));
 	}
+	if (env.heap_path || env.allocs_path)
+		start_heap();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	bg_start();
 	return 0;
@@ -117,6 +144,10 @@ static void print_stats(void)
 		 (unsigned long long)stacks_n_dropped(),
 		 (unsigned long long)atomic_load(&cpu.records.n_dropped));
 	log_write_sig(line);
+	if (heap_running()) {
+		heap_stats(line, sizeof(line));
+		log_write_sig(line);
+	}
 }
 
 /* Stops the collectors and writes the profiles; on the background thread. */
@@ -130,6 +161,13 @@ static void write_profiles(void *arg)
 		/* Children that only fork and exit (shell subshells) would leave empty files. */
 		if (!forked || atomic_load(&cpu.n_signals) > 0)
 			cpu_write_profile(env.cpu_path);
+	}
+	/* As for CPU: a child that sampled nothing of its own leaves no files. */
+	if (heap_running() && (!forked || heap_n_sampled() > 0)) {
+		if (env.heap_path)
+			heap_write_profile(env.heap_path, "heap");
+		if (env.allocs_path)
+			heap_write_profile(env.allocs_path, "allocs");
 	}
 	if (env.stats)
 		print_stats();

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +14,16 @@
 #include "env.h"
 #include "limits.h"
 #include "log.h"
+#include "signame.h"
 
 struct env env = {
 	.hz = 100,
 	.depth = CPROF_DEPTH_DEFAULT,
+	.memrate = CPROF_MEMRATE_DEFAULT,
+	.dump_signal = SIGUSR2,
 };
 
-enum kind { K_PATH, K_INT, K_INTERNAL };
+enum kind { K_PATH, K_INT, K_SIGNAL, K_INTERNAL };
 
 struct var {
 	const char *name;
@@ -34,11 +38,15 @@ struct path {
 	char cur[PATH_MAX];
 };
 
-static struct path cpu_path;
+static struct path cpu_path, heap_path, allocs_path;
 
 static const struct var vars[] = {
 	{ "CPROF_CPU", K_PATH, 0, 0, &cpu_path },
 	{ "CPROF_HZ", K_INT, 1, CPROF_HZ_MAX, &env.hz },
+	{ "CPROF_HEAP", K_PATH, 0, 0, &heap_path },
+	{ "CPROF_ALLOCS", K_PATH, 0, 0, &allocs_path },
+	{ "CPROF_MEMRATE", K_INT, 1, CPROF_MEMRATE_MAX, &env.memrate },
+	{ "CPROF_SIGNAL", K_SIGNAL, 0, 0, &env.dump_signal },
 	{ "CPROF_DEPTH", K_INT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, &env.depth },
 	{ "CPROF_STATS", K_INT, 0, 1, &env.stats },
 	{ "CPROF_HANDSHAKE_FD", K_INTERNAL, 0, 0, NULL },
@@ -98,6 +106,19 @@ static void parse_var(const struct var *v, const char *val)
 		}
 		*(int *)v->dst = (int)n;
 		return;
+	case K_SIGNAL: {
+		int sig = signame_parse(val);
+		const char *why = sig < 0 ? "there is no such signal" : signame_refused(sig);
+		char name[32];
+
+		if (why) {
+			log_warn("%s='%s' cannot be the dump signal: %s; using %s", v->name, val, why,
+				 signame_name(*(int *)v->dst, name, sizeof(name)));
+			return;
+		}
+		*(int *)v->dst = sig;
+		return;
+	}
 	case K_INTERNAL:
 		return;
 	}
@@ -147,6 +168,8 @@ int env_init(void)
 		}
 	}
 	env.cpu_path = cpu_path.cur[0] ? cpu_path.cur : NULL;
+	env.heap_path = heap_path.cur[0] ? heap_path.cur : NULL;
+	env.allocs_path = allocs_path.cur[0] ? allocs_path.cur : NULL;
 	return 0;
 }
 
@@ -159,4 +182,6 @@ static void add_pid_suffix(struct path *p, pid_t pid)
 void env_fork_child(pid_t pid)
 {
 	add_pid_suffix(&cpu_path, pid);
+	add_pid_suffix(&heap_path, pid);
+	add_pid_suffix(&allocs_path, pid);
 }

@@ -11,6 +11,10 @@
 
 struct env {
 	const char *cpu_path;	/* CPROF_CPU, absolute, or NULL */
+	const char *heap_path;	/* CPROF_HEAP, absolute, or NULL */
+	const char *allocs_path;	/* CPROF_ALLOCS, absolute, or NULL */
+	int memrate;		/* CPROF_MEMRATE: mean bytes between heap samples */
+	int dump_signal;	/* CPROF_SIGNAL: snapshots of heap and allocs on this signal */
 	int hz;			/* CPROF_HZ */
 	int depth;		/* CPROF_DEPTH */
 	const char *handshake;	/* CPROF_HANDSHAKE_FD ("fd:inode"), or NULL */
