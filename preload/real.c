@@ -57,8 +57,11 @@ void (*real__ZdaPvSt11align_val_tRKSt9nothrow_t)(void *, size_t, const void *);
 char real_arena[CPROF_ARENA_BYTES] __attribute__((aligned(64)));
 static _Atomic size_t arena_used;
 
-/* > 0 while this thread runs real_init: its allocations come from the arena. */
-static CPROF_TLS int resolving;
+/*
+ * > 0 while this thread runs real_init: its allocations come from the arena. volatile:
+ * GCC otherwise drops the increment around dlsym, which it believes cannot read a static.
+ */
+static CPROF_TLS volatile int resolving;
 
 #define RESOLVE(name)	(*(void **)&real_##name = dlsym(RTLD_NEXT, #name))
 

@@ -10,3 +10,6 @@ PROG_LIBS_cpu_dlopen    := -ldl
 PROG_FLAGS_early_threads := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
 PROG_LIBS_early_threads  := -learly
 $(B)/tests/progs/early_threads: $(B)/tests/progs/libearly.so
+PROG_FLAGS_heap_preinit := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
+PROG_LIBS_heap_preinit  := -lheapearly -ldl
+$(B)/tests/progs/heap_preinit: $(B)/tests/progs/libheapearly.so
