@@ -47,6 +47,8 @@ static void fork_child(void)
 {
 	pid_t pid = getpid();
 
+	/* Restarting the background thread allocates: cprof's, not the program's. */
+	cprof_tls.in_cprof++;
 	atomic_store(&profiled_pid, pid);
 	forked = true;
 	env_fork_child(pid);
@@ -57,6 +59,7 @@ static void fork_child(void)
 	threads_fork_child();
 	bg_fork_child();
 	bg_start();
+	cprof_tls.in_cprof--;
 }
 
 /* A heap or allocs snapshot (snap.h); name is the source's name. */

@@ -184,7 +184,10 @@ CPROF_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 		return EAGAIN;
 	if (!atomic_load(&ready) || cprof_tls.in_cprof)
 		return real_pthread_create(th, attr, fn, arg);
+	/* cprof's own allocation, never the program's (the heap profile must not show it). */
+	cprof_tls.in_cprof++;
 	s = malloc(sizeof(*s));
+	cprof_tls.in_cprof--;
 	if (!s)
 		return real_pthread_create(th, attr, fn, arg);
 	s->fn = fn;

@@ -2,7 +2,8 @@
 # 8 threads allocate, and each frees what its neighbour allocated: at -memrate=1 the
 # profile has exactly every allocation and exactly the blocks kept in use, so each free on
 # another thread was charged back to the record of the allocation; each thread's samples
-# carry its own name, tid and block size. At the default rate, a longer run is read back
+# carry its own name, tid and block size; cprof's own allocation for each new thread is
+# not in the profile. At the default rate, a longer run is read back
 # without a warning and has thread_alloc's allocations.
 . tests/lib.sh
 . tests/lib-heap.sh
@@ -22,6 +23,8 @@ for i in 0 1 2 3 4 5 6 7; do
 				split(substr($1, 9), v, " "); n += v[1]; live += v[3]; if ((" " $2 " ") !~ (" " size " ")) bad = 1 }
 			END { exit bad || n != 20000 || live != 200 }' "$f.dump"
 done
+check "cprof's own allocation in pthread_create is not in the profile (16 bytes charged to main)" \
+	sh -c "! grep '^sample: ' '$f.dump' | grep -q 'bytes=16 .*| frames main '"
 tids=$(awk -F' [|] ' '/^sample: / && $3 ~ /thread_alloc/ { if (match($2, /tid=[0-9]+/)) print substr($2, RSTART, RLENGTH) }' "$f.dump" | sort -u | wc -l)
 check "thread_alloc's samples come from 8 tids ($tids)" test "$tids" -eq 8
 
