@@ -170,7 +170,10 @@ static void *thread_start(void *p)
 	struct start s = *(struct start *)p;
 
 	free(p);
+	/* Registering allocates (pthread_getattr_np): cprof's, not the program's. */
+	cprof_tls.in_cprof++;
 	register_self();
+	cprof_tls.in_cprof--;
 	return s.fn(s.arg);
 }
 
