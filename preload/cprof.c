@@ -103,6 +103,7 @@ static int start(void)
 	}
 	if (env.heap_path || env.allocs_path)
 		start_heap();
+	heap_stay_off();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	bg_start();
 	return 0;
@@ -121,8 +122,10 @@ __attribute__((constructor)) static void cprof_init(void)
 	env_init();
 	/* A dormant process closes the launcher's socket: it is not its to keep open. */
 	log_handshake_open(env.handshake, !env.dormant);
-	if (env.dormant)
+	if (env.dormant) {
+		heap_stay_off();
 		goto out;
+	}
 	atomic_store(&profiled_pid, getpid());
 	if (start() == 0)
 		atomic_store(&state, RUNNING);
@@ -166,7 +169,7 @@ static void write_profiles(void *arg)
 			cpu_write_profile(env.cpu_path);
 	}
 	/* As for CPU: a child that sampled nothing of its own leaves no files. */
-	if (heap_running() && (!forked || heap_n_sampled() > 0)) {
+	if (heap_running() && (!forked || heap_sampled())) {
 		if (env.heap_path)
 			heap_write_profile(env.heap_path, "heap");
 		if (env.allocs_path)

@@ -27,27 +27,45 @@
 /*
  * The live table: CPROF_HEAP_LIVE_MAX 64-bit slots, each EMPTY, TOMB (a block that was
  * freed) or a block: its record id in the top 20 bits, its address / 16 in the low 44
- * (user addresses are below 2^48, and the allocator's blocks 16-byte aligned). A block
- * lives in the first EMPTY or TOMB slot from its hash, within CPROF_HEAP_PROBES_MAX;
- * slots go EMPTY -> block <-> TOMB and never back to EMPTY, so a search may stop at the
- * first EMPTY slot. Insert and remove are one compare-and-swap; an address is inserted
- * only while its block is allocated and removed before it is freed, so it is in the table
- * at most once (a stale copy left by a free that bypassed us is replaced when seen).
+ * (user addresses are below 2^48, and the allocator's blocks 16-byte aligned). Slots are
+ * grouped in buckets of CPROF_HEAP_BUCKET, two adjacent cache lines: a block lives in the
+ * first EMPTY or TOMB slot of the bucket its address hashes to, so a search reads one or
+ * two lines (a bucket of 8 would overflow, and grow the table, at a quarter full).
+ * Insert and remove are one compare-and-swap. An address is inserted only while its
+ * block is allocated and removed before it is freed, so it is in the table at most once
+ * (a stale copy left by a free that bypassed us is replaced when an insert meets it).
+ *
+ * The table is a series of generations, each a separate region four times larger than
+ * the one before, used one after the other, so that it costs memory in proportion to the
+ * sampled blocks alive at once: when an insert finds its bucket full in every generation
+ * in use, inserts move on to the next. A block stays where it was inserted; a search tries
+ * its bucket in each generation, the newest first.
  */
 #define LIVE_EMPTY	0
 #define LIVE_TOMB	1
 #define LIVE_ADDR_BITS	44
 #define LIVE_ADDR_MASK	((1ull << LIVE_ADDR_BITS) - 1)
 #define LIVE_ID_MAX	(1u << (64 - LIVE_ADDR_BITS))
-#define LIVE_MASK	(CPROF_HEAP_LIVE_MAX - 1)
+#define LIVE_GENS_MAX	8
 
 _Static_assert(CPROF_RECORDS_MAX < LIVE_ID_MAX, "record ids must fit a live slot");
-_Static_assert((CPROF_HEAP_LIVE_MAX & LIVE_MASK) == 0, "the live table is a power of two");
+_Static_assert((CPROF_HEAP_LIVE_MAX & (CPROF_HEAP_LIVE_MAX - 1)) == 0 &&
+	       (CPROF_HEAP_LIVE_MIN & (CPROF_HEAP_LIVE_MIN - 1)) == 0 &&
+	       CPROF_HEAP_LIVE_MIN <= CPROF_HEAP_LIVE_MAX, "live table sizes are powers of two");
+_Static_assert(CPROF_HEAP_BUCKET * sizeof(uint64_t) == 128 && CPROF_HEAP_LIVE_MIN >= 64,
+	       "a bucket is two cache lines");
 _Static_assert((CPROF_HEAP_FILTER_MAX & (CPROF_HEAP_FILTER_MAX - 1)) == 0,
 	       "the filter is a power of two");
 
-/* Bytes a thread allocates between looks at whether sampling has started. */
+/*
+ * Bytes a thread allocates between looks at whether sampling has started: a few until
+ * the process knows (its constructor ran), practically infinite once it knows that
+ * nothing will start it (heap_stay_off), so that the wrappers' cost is one decrement.
+ */
 #define IDLE_BYTES	(16u << 10)
+#define IDLE_FOREVER	(1ull << 62)
+
+static _Atomic uint64_t idle_bytes = IDLE_BYTES;
 
 CPROF_TLS struct heap_tls heap_tls;
 _Atomic uint8_t *_Atomic heap_filter;
@@ -58,9 +76,18 @@ static struct {
 	/* key: stack | tid, name | labels, size; values: objects, bytes allocated, freed */
 	struct records records;
 	_Atomic uint64_t *live;
-	_Atomic uint64_t n_sampled;	/* allocations recorded */
-	_Atomic uint64_t n_dropped;	/* sampled but not recorded: a table was full */
-	_Atomic uint64_t n_live;	/* sampled blocks in the live table */
+	uint8_t live_shift[LIVE_GENS_MAX];	/* 64 - log2(each generation's slots) */
+	uint32_t live_slots[LIVE_GENS_MAX];
+	uint64_t live_start[LIVE_GENS_MAX];	/* its first slot */
+	uint32_t live_gens_max;
+	_Atomic uint32_t live_gens;		/* generations in use, >= 1 */
+	/*
+	 * No counter that every sample updates: on several threads it would be the one
+	 * cache line they all fight for. Samples are counted from the records when needed.
+	 */
+	_Atomic bool sampled;		/* an allocation was recorded (since fork, in a child) */
+	_Atomic uint64_t n_dropped;	/* sampled but not recorded (full table, no stack) */
+	_Atomic uint64_t record_ns;	/* time spent recording samples (with CPROF_STATS) */
 } heap;
 
 static _Atomic uint8_t *filter_sig(void);
@@ -153,7 +180,8 @@ static void describe(struct dump_kind *k, const char *name, const char *default_
 	k->sample = heap_sample;
 	if (dropped) {
 		snprintf(comment, sizeof(comment),
-			 "cprof: %llu sampled allocations are missing (a table was full)",
+			 "cprof: %llu sampled allocations are missing (a table was full, or "
+			 "their stack could not be captured)",
 			 (unsigned long long)dropped);
 		k->comment = comment;
 	}
@@ -206,8 +234,25 @@ int heap_start(int64_t rate)
 		if (rc < 0)
 			return rc;
 	}
-	if (!heap.live && !(heap.live = reserve(CPROF_HEAP_LIVE_MAX * sizeof(*heap.live))))
-		return -ENOMEM;
+	if (!heap.live) {
+		uint64_t total = 0;
+
+		heap.live_gens_max = 0;
+		for (uint64_t n = CPROF_HEAP_LIVE_MIN; heap.live_gens_max < LIVE_GENS_MAX; n *= 4) {
+			uint32_t slots = (uint32_t)(n < CPROF_HEAP_LIVE_MAX ? n : CPROF_HEAP_LIVE_MAX);
+
+			heap.live_start[heap.live_gens_max] = total;
+			heap.live_slots[heap.live_gens_max] = slots;
+			heap.live_shift[heap.live_gens_max++] = (uint8_t)(64 - __builtin_ctz(slots));
+			total += slots;
+			if (n >= CPROF_HEAP_LIVE_MAX)
+				break;
+		}
+		heap.live = reserve(total * sizeof(*heap.live));
+		if (!heap.live)
+			return -ENOMEM;
+	}
+	atomic_store(&heap.live_gens, 1);
 	f = atomic_load(&heap_filter);
 	if (!f && !(f = reserve(CPROF_HEAP_FILTER_MAX)))
 		return -ENOMEM;
@@ -219,6 +264,14 @@ int heap_start(int64_t rate)
 	heap_tls.left = 0;
 	atomic_store(&heap.on, true);
 	return 0;
+}
+
+void heap_stay_off(void)
+{
+	if (!atomic_load(&heap.on)) {
+		atomic_store(&idle_bytes, IDLE_FOREVER);
+		heap_tls.left = IDLE_FOREVER;
+	}
 }
 
 bool heap_running(void)
@@ -238,23 +291,32 @@ int heap_write_profile(const char *path, const char *name)
 	return rc;
 }
 
-uint64_t heap_n_sampled(void)
+bool heap_sampled(void)
 {
-	return atomic_load(&heap.n_sampled);
+	return atomic_load(&heap.sampled);
+}
+
+static void count_one(void *arg, uint32_t id, const struct records_key *k, const int64_t *v)
+{
+	*(uint64_t *)arg += (uint64_t)v[0];
 }
 
 void heap_stats(char *buf, size_t size)
 {
-	snprintf(buf, size, "stats: heap samples %llu (dropped %llu), live sampled blocks %llu, "
-		 "records %u",
-		 (unsigned long long)atomic_load(&heap.n_sampled),
-		 (unsigned long long)atomic_load(&heap.n_dropped),
-		 (unsigned long long)atomic_load(&heap.n_live), atomic_load(&heap.records.n));
+	uint64_t n = 0;
+
+	records_foreach(&heap.records, count_one, &n);
+	snprintf(buf, size, "stats: heap samples %llu (dropped %llu), sample mean %llu ns, "
+		 "records %u, live table %u slots",
+		 (unsigned long long)n, (unsigned long long)atomic_load(&heap.n_dropped),
+		 (unsigned long long)(n ? atomic_load(&heap.record_ns) / n : 0),
+		 atomic_load(&heap.records.n),
+		 heap.live_slots[atomic_load(&heap.live_gens) - 1]);
 }
 
 void heap_fork_child(void)
 {
-	atomic_store(&heap.n_sampled, 0);
+	atomic_store(&heap.sampled, false);
 	/* Parent and child would otherwise draw the same intervals from here on. */
 	if (heap_tls.rng)
 		heap_tls.rng = seed_sig();
@@ -282,19 +344,24 @@ static uint64_t seed_sig(void)
 	return z ? z : 1;
 }
 
-/* Natural logarithm of x >= 1: exponent, then 2 atanh((m-1)/(m+1)) for the mantissa. */
+/*
+ * Natural logarithm of x >= 1: the exponent, plus 2 atanh(z), z = (m-1)/(m+1), for the
+ * mantissa m in [1, 2); z < 1/3, so 8 terms of the series leave an error below 1e-9.
+ */
 static double ln_sig(uint64_t x)
 {
 	int e = 63 - __builtin_clzll(x);
 	double m = (double)x / (double)(1ull << e), z = (m - 1) / (m + 1), z2 = z * z;
-	double term = z, sum = 0;
+	double p = 1.0 / 15;
 
-	/* m is in [1, 2), so z < 1/3: 14 terms leave an error below 1e-15. */
-	for (int k = 0; k < 14; k++) {
-		sum += term / (2 * k + 1);
-		term *= z2;
-	}
-	return e * 0.6931471805599453 + 2 * sum;
+	p = p * z2 + 1.0 / 13;
+	p = p * z2 + 1.0 / 11;
+	p = p * z2 + 1.0 / 9;
+	p = p * z2 + 1.0 / 7;
+	p = p * z2 + 1.0 / 5;
+	p = p * z2 + 1.0 / 3;
+	p = p * z2 + 1;
+	return e * 0.6931471805599453 + 2 * z * p;
 }
 
 /*
@@ -351,9 +418,17 @@ static void filter_dec_sig(_Atomic uint8_t *c)
 	}
 }
 
-static uint32_t live_home_sig(uint64_t a4)
+/* Fibonacci hashing: the top bits of the product are the well-mixed ones. */
+static uint64_t live_hash_sig(uint64_t a4)
 {
-	return (uint32_t)((a4 * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(CPROF_HEAP_LIVE_MAX)));
+	return a4 * 0x9e3779b97f4a7c15ull;
+}
+
+/* The bucket of hash h in generation g (0-based). */
+static _Atomic uint64_t *live_bucket_sig(uint64_t h, uint32_t g)
+{
+	return &heap.live[heap.live_start[g] +
+			  ((h >> heap.live_shift[g]) & ~(uint64_t)(CPROF_HEAP_BUCKET - 1))];
 }
 
 static bool live_is_free_sig(uint64_t slot)
@@ -361,58 +436,86 @@ static bool live_is_free_sig(uint64_t slot)
 	return slot == LIVE_EMPTY || slot == LIVE_TOMB;
 }
 
-/* Inserts block a (16-byte aligned) charged to record id. 0, or -ENOSPC. */
-static int live_insert_sig(uintptr_t a, uint32_t id)
+/* Moves inserts on from generation gens (1-based) to the next; false at the last. */
+static bool live_grow_sig(uint32_t gens)
+{
+	if (gens >= heap.live_gens_max)
+		return false;
+	atomic_compare_exchange_strong(&heap.live_gens, &gens, gens + 1);
+	return true;
+}
+
+/*
+ * Inserts block a (16-byte aligned) charged to record id into the first free slot of its
+ * bucket in generation gens. A copy of a's address met before that slot is a block freed
+ * behind our back (the allocator handed its address out again): it is replaced, as it
+ * would hide the new one from searches. 0, or -ENOSPC when the bucket is full.
+ */
+static int live_insert_gen_sig(uintptr_t a, uint32_t id, uint32_t gens)
 {
 	uint64_t a4 = a >> 4, key = (uint64_t)id << LIVE_ADDR_BITS | a4;
-	uint32_t home = live_home_sig(a4);
+	_Atomic uint64_t *b = live_bucket_sig(live_hash_sig(a4), gens - 1);
 
-	for (int i = 0; i < CPROF_HEAP_PROBES_MAX; i++) {
-		_Atomic uint64_t *s = &heap.live[(home + i) & LIVE_MASK];
-		uint64_t cur = atomic_load_explicit(s, memory_order_relaxed);
+	for (int i = 0; i < CPROF_HEAP_BUCKET; i++) {
+		uint64_t cur = atomic_load_explicit(&b[i], memory_order_relaxed);
 
-		if (cur == LIVE_EMPTY)
-			break;
-		/* The allocator handed out a's address again: its old block was freed behind our back. */
-		if (cur != LIVE_TOMB && (cur & LIVE_ADDR_MASK) == a4 &&
-		    atomic_compare_exchange_strong(s, &cur, key)) {
+		if (live_is_free_sig(cur)) {
+			if (atomic_compare_exchange_strong(&b[i], &cur, key))
+				return 0;
+		} else if ((cur & LIVE_ADDR_MASK) == a4 &&
+			   atomic_compare_exchange_strong(&b[i], &cur, key)) {
 			heap_freed_sig((uint32_t)(cur >> LIVE_ADDR_BITS));
 			filter_dec_sig(&filter_sig()[heap_filter_index_sig((void *)a)]);
-			return 0;
-		}
-	}
-	for (int i = 0; i < CPROF_HEAP_PROBES_MAX; i++) {
-		_Atomic uint64_t *s = &heap.live[(home + i) & LIVE_MASK];
-		uint64_t cur = atomic_load_explicit(s, memory_order_relaxed);
-
-		if (live_is_free_sig(cur) && atomic_compare_exchange_strong(s, &cur, key)) {
-			atomic_fetch_add_explicit(&heap.n_live, 1, memory_order_relaxed);
 			return 0;
 		}
 	}
 	return -ENOSPC;
 }
 
+/*
+ * Inserts block a in the newest generation or, when its bucket there is full, in an older
+ * one (they have room where blocks were freed); only when every generation's bucket is
+ * full does the table grow, so that it stays about as large as the blocks alive need.
+ */
+static int live_insert_sig(uintptr_t a, uint32_t id)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		uint32_t gens = atomic_load_explicit(&heap.live_gens, memory_order_acquire);
+
+		for (uint32_t g = gens; g > 0; g--)
+			if (live_insert_gen_sig(a, id, g) == 0)
+				return 0;
+		if (!live_grow_sig(gens))
+			break;
+	}
+	return -ENOSPC;
+}
+
 uint32_t heap_take_sig(void *p)
 {
-	uint64_t a4 = (uintptr_t)p >> 4;
-	uint32_t home = live_home_sig(a4);
+	uint64_t a4 = (uintptr_t)p >> 4, hash = live_hash_sig(a4);
+	uint32_t gens;
 	_Atomic uint8_t *f = filter_sig();
 
 	if (!heap.live || !f)
 		return 0;
-	for (int i = 0; i < CPROF_HEAP_PROBES_MAX; i++) {
-		_Atomic uint64_t *s = &heap.live[(home + i) & LIVE_MASK];
-		uint64_t cur = atomic_load_explicit(s, memory_order_acquire);
+	gens = atomic_load_explicit(&heap.live_gens, memory_order_acquire);
+	/* Newest generation first: blocks inserted lately are the likeliest to be freed. */
+	for (uint32_t g = gens; g-- > 0;) {
+		_Atomic uint64_t *b = live_bucket_sig(hash, g);
 
-		if (cur == LIVE_EMPTY)
-			break;
-		/* A failed exchange is a double free racing with ours: look on. */
-		if (cur != LIVE_TOMB && (cur & LIVE_ADDR_MASK) == a4 &&
-		    atomic_compare_exchange_strong(s, &cur, LIVE_TOMB)) {
-			atomic_fetch_sub_explicit(&heap.n_live, 1, memory_order_relaxed);
-			filter_dec_sig(&f[heap_filter_index_sig(p)]);
-			return (uint32_t)(cur >> LIVE_ADDR_BITS);
+		for (int i = 0; i < CPROF_HEAP_BUCKET; i++) {
+			uint64_t cur = atomic_load_explicit(&b[i], memory_order_acquire);
+
+			/* Slots never go back to EMPTY: the rest of the bucket has never been used. */
+			if (cur == LIVE_EMPTY)
+				break;
+			/* A failed exchange is a double free racing with ours: look on. */
+			if (cur != LIVE_TOMB && (cur & LIVE_ADDR_MASK) == a4 &&
+			    atomic_compare_exchange_strong(&b[i], &cur, LIVE_TOMB)) {
+				filter_dec_sig(&f[heap_filter_index_sig(p)]);
+				return (uint32_t)(cur >> LIVE_ADDR_BITS);
+			}
 		}
 	}
 	return 0;
@@ -486,7 +589,8 @@ static void record_sig(void *p, size_t n)
 	if (!id || track_sig(p, id) < 0)
 		goto drop;
 	records_add_id_sig(&heap.records, id, v, 2);
-	atomic_fetch_add_explicit(&heap.n_sampled, 1, memory_order_relaxed);
+	if (!atomic_load_explicit(&heap.sampled, memory_order_relaxed))
+		atomic_store_explicit(&heap.sampled, true, memory_order_relaxed);
 	goto out;
 drop:
 	atomic_fetch_add_explicit(&heap.n_dropped, 1, memory_order_relaxed);
@@ -502,7 +606,7 @@ void *heap_sample_sig(void *p, size_t n)
 	if (!p || h->nest)
 		return p;
 	if (!atomic_load_explicit(&heap.on, memory_order_relaxed)) {
-		h->left = IDLE_BYTES;
+		h->left = atomic_load_explicit(&idle_bytes, memory_order_relaxed);
 		return p;
 	}
 	/* A thread's first look: draw its first interval, as Go does for a new mcache. */
@@ -516,7 +620,15 @@ void *heap_sample_sig(void *p, size_t n)
 	}
 	h->left = next_sig(h);
 	/* The profiler's own allocations are never recorded. */
-	if (!cprof_tls.in_cprof)
+	if (!cprof_tls.in_cprof) {
+		int saved = errno;
+		uint64_t t0 = env.stats ? now_ns_sig() : 0;
+
 		record_sig(p, n);
+		if (t0)
+			atomic_fetch_add_explicit(&heap.record_ns, now_ns_sig() - t0,
+						  memory_order_relaxed);
+		errno = saved;
+	}
 	return p;
 }

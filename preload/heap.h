@@ -24,7 +24,11 @@ struct heap_tls {
 
 extern CPROF_TLS struct heap_tls heap_tls;
 
-/* One byte per 16-byte granule: non-zero where a sampled block may start; NULL until heap_start. */
+/*
+ * One counter per page (CPROF_HEAP_FILTER_SHIFT): how many sampled blocks start there
+ * (255 sticks); NULL until heap_start. Small enough to stay in the caches, so that free
+ * of a block that was never sampled costs one byte load that hits.
+ */
 extern _Atomic uint8_t *_Atomic heap_filter;
 
 /*
@@ -35,6 +39,14 @@ extern _Atomic uint8_t *_Atomic heap_filter;
  */
 int heap_start(int64_t rate);
 
+/*
+ * Tells the sampler that nothing will start heap sampling in this process (it is dormant,
+ * or no profile needs it): threads stop checking, so an allocation costs the wrappers
+ * one decrement. Call after every collector that may call heap_start has started; a
+ * heap_start after it only sees threads that had not allocated yet. Normal context.
+ */
+void heap_stay_off(void);
+
 /* True once heap_start succeeded. */
 bool heap_running(void);
 
@@ -44,8 +56,8 @@ bool heap_running(void);
  */
 int heap_write_profile(const char *path, const char *name);
 
-/* Sampled allocations recorded since start (or since fork, in a child). */
-uint64_t heap_n_sampled(void);
+/* True when an allocation was recorded since start (or since fork, in a child). */
+bool heap_sampled(void);
 
 /* One line of the profiler's own heap costs for CPROF_STATS (into buf). */
 void heap_stats(char *buf, size_t size);
@@ -78,10 +90,10 @@ void heap_freed_sig(uint32_t id);
  */
 void heap_untake_sig(void *p, uint32_t id);
 
-/* Index of p's granule in heap_filter. Signal context: yes. */
+/* Index of p's page in heap_filter. Signal context: yes. */
 static inline size_t heap_filter_index_sig(const void *p)
 {
-	return ((uintptr_t)p >> 4) & (CPROF_HEAP_FILTER_MAX - 1);
+	return ((uintptr_t)p >> CPROF_HEAP_FILTER_SHIFT) & (CPROF_HEAP_FILTER_MAX - 1);
 }
 
 /*

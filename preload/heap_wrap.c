@@ -39,24 +39,52 @@ static void forget_sig(void *p)
 		heap_freed_sig(id);
 }
 
-CPROF_EXPORT void *malloc(size_t n)
+/*
+ * The commonest calls: their fast paths end in a tail call of the real function, with
+ * nothing to save around it (the countdown is taken before the call, the slow paths are
+ * out of line).
+ */
+static __attribute__((noinline)) void *malloc_slow_sig(size_t n)
 {
-	if (unlikely(!real_malloc) && real_init_alloc() < 0)
+	if (!real_malloc && real_init_alloc() < 0)
 		return real_arena_alloc_sig(n, 16);
 	return heap_account_sig(real_malloc(n), n);
 }
 
+CPROF_EXPORT void *malloc(size_t n)
+{
+	void *(*real_fn)(size_t) = real_malloc;
+
+	if (likely(real_fn) && likely(n < heap_tls.left)) {
+		heap_tls.left -= n;
+		return real_fn(n);
+	}
+	return malloc_slow_sig(n);
+}
+
+static __attribute__((noinline)) void free_slow_sig(void *p)
+{
+	uint32_t id = heap_take_maybe_sig(p);
+
+	if (id)
+		heap_freed_sig(id);
+	if (!real_free && real_init_alloc() < 0)
+		return;
+	real_free(p);
+}
+
 CPROF_EXPORT void free(void *p)
 {
-	uint32_t id;
+	_Atomic uint8_t *f;
 
 	if (!p || real_arena_owns_sig(p))
 		return;
-	id = heap_take_maybe_sig(p);
-	if (unlikely(id))
-		heap_freed_sig(id);
-	if (unlikely(!real_free) && real_init_alloc() < 0)
+	f = atomic_load_explicit(&heap_filter, memory_order_relaxed);
+	if (unlikely(f && atomic_load_explicit(&f[heap_filter_index_sig(p)], memory_order_relaxed)) ||
+	    unlikely(!real_free)) {
+		free_slow_sig(p);
 		return;
+	}
 	real_free(p);
 }
 

@@ -42,3 +42,9 @@ wait_for() {
 	done
 	return 1
 }
+
+# no_drops FILE: cprof recorded every allocation it sampled (FILE.dump has no comment
+# saying that some are missing).
+no_drops() {
+	! grep -q '^comment: cprof: .* sampled allocations are missing' "$1.dump"
+}

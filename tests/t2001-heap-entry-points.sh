@@ -22,6 +22,7 @@ check "allocs: Go's sample types, alloc_space the default" heap_types_ok "$a" al
 check "the period is the rate (1)" grep -qx 'Period: 1' "$f.raw"
 check "malloc_usable_size is right for every sampled block" grep -qx 'usable_bad 0' "$T/run.out"
 expect_exact "$f" "$T/run.out"
+check "no sampled allocation is missing" no_drops "$f"
 check "allocs holds the same samples as heap" \
 	cmp <(grep '^sample:' "$f.dump" | sort) <(grep '^sample:' "$a.dump" | sort)
 check "samples carry the block size as the numeric label bytes" \

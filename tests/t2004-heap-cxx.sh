@@ -20,6 +20,7 @@ check "go tool pprof reads it without a warning" pprof_ok "$f"
 check "std::bad_alloc was thrown 3 times and nothrow returned NULL" \
 	grep -qx 'bad_alloc thrown 3 nothrow null 1' "$T/run.out"
 expect_exact "$f" "$T/run.out"
+check "no sampled allocation is missing" no_drops "$f"
 check "no sample starts in operator new or delete" \
 	sh -c "! grep '^sample: ' '$f.dump' | grep -q 'frames operator '"
 check "no frame of cprof's own" no_heap_cprof_frames "$f"

@@ -16,6 +16,7 @@ check "our decoder reads the profile" pdump_ok "$f"
 check "go tool pprof reads it without a warning" pprof_ok "$f"
 check "every impossible realloc failed" grep -qx 'realloc failed 40 times' "$T/run.out"
 expect_exact "$f" "$T/run.out"
+check "no sampled allocation is missing" no_drops "$f"
 check "no frame of cprof's own" no_heap_cprof_frames "$f"
 g=$T/default.prof
 run_cprof "$T/run2" -heap="$g" "$PROGS/heap_realloc"

@@ -15,6 +15,7 @@ expect_status "heap_threads at -memrate=1" 0
 check "our decoder reads the profile" pdump_ok "$f"
 check "go tool pprof reads it without a warning" pprof_ok "$f"
 expect_exact "$f" "$T/run.out"
+check "no sampled allocation is missing" no_drops "$f"
 for i in 0 1 2 3 4 5 6 7; do
 	size=$((64 + 16 * i))
 	check "heapw-$i: 20000 blocks of $size bytes, 200 in use, charged to its own thread" \

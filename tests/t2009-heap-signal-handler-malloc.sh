@@ -24,6 +24,7 @@ check "the program's handler ran for each of the 5 signals" grep -qx 'handled 5'
 check "the final profile reads" pdump_ok "$f"
 check "go tool pprof reads it without a warning" pprof_ok "$f"
 expect_exact "$f" "$T/run.out"
+check "no sampled allocation is missing" no_drops "$f"
 check "handler_alloc's stack goes on through the signal frame to main" \
 	sh -c "grep '^sample: ' '$f.dump' | grep -q 'handler_alloc.*;on_usr2.*;main '"
 for i in 1 2 3 4 5; do
