@@ -16,8 +16,6 @@
 
 /* --- signal context --- */
 
-void cfree(void *p);
-
 /* Runs heap_nest_leave_sig when the wrapper's block is left, normally or by a throw. */
 static void nest_done_sig(uint64_t *saved)
 {
@@ -88,10 +86,8 @@ CPROF_EXPORT void free(void *p)
 	real_free(p);
 }
 
-CPROF_EXPORT void cfree(void *p)
-{
-	free(p);
-}
+/* glibc's old name for free (binaries linked against glibc < 2.26 may still call it). */
+CPROF_EXPORT void cfree(void *p) __attribute__((copy(free), alias("free")));
 
 CPROF_EXPORT void *calloc(size_t a, size_t b)
 {
