@@ -576,7 +576,8 @@ static void record_sig(void *p, size_t n)
 		pcs = t->pcs;
 		max = env.depth;
 	}
-	depth = unwind_here_sig(t ? t->stack_hi : 0, pcs, max, &flags);
+	/* Without a slot (its thread is exiting, or the registry is full), what TLS knows. */
+	depth = unwind_here_sig(t ? t->stack_hi : cprof_tls.stack_hi, pcs, max, &flags);
 	if (depth > 0)
 		stack = stacks_intern_sig(pcs, depth, flags);
 	if (!stack)

@@ -154,6 +154,7 @@ static void register_self(void)
 		cprof_tls.self = t;
 	}
 	pthread_mutex_unlock(&registry);
+	cprof_tls.stack_hi = top;
 	if (!t)
 		log_warn("more than %d threads: new threads are not sampled", CPROF_THREADS_MAX);
 	else

@@ -3,7 +3,9 @@
 # profile has exactly every allocation and exactly the blocks kept in use, so each free on
 # another thread was charged back to the record of the allocation; each thread's samples
 # carry its own name, tid and block size; cprof's own allocation for each new thread is
-# not in the profile. At the default rate, a longer run is read back
+# not in the profile. Threads that allocate while they exit (in a thread-specific data
+# destructor, after cprof let go of their slot) are profiled too. At the default rate, a
+# longer run is read back
 # without a warning and has thread_alloc's allocations.
 . tests/lib.sh
 . tests/lib-heap.sh
@@ -28,6 +30,14 @@ check "cprof's own allocation in pthread_create is not in the profile (16 bytes 
 	sh -c "! grep '^sample: ' '$f.dump' | grep -q 'bytes=16 .*| frames main '"
 tids=$(awk -F' [|] ' '/^sample: / && $3 ~ /thread_alloc/ { if (match($2, /tid=[0-9]+/)) print substr($2, RSTART, RLENGTH) }' "$f.dump" | sort -u | wc -l)
 check "thread_alloc's samples come from 8 tids ($tids)" test "$tids" -eq 8
+
+k=$T/keydtor.prof
+run_cprof "$T/run3" -heap="$k" -memrate=1 "$PROGS/heap_keydtor"
+expect_status "heap_keydtor at -memrate=1" 0
+check "our decoder reads its profile" pdump_ok "$k"
+expect_exact "$k" "$T/run3.out"
+check "with their stacks" grep -q '^sample: .*frames late_alloc [^;]*;.*start_thread' "$k.dump"
+check "none is missing" no_drops "$k"
 
 g=$T/default.prof
 run_cprof "$T/run2" -heap="$g" "$PROGS/heap_threads" 200000
