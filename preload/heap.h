@@ -35,7 +35,9 @@ extern _Atomic uint8_t *_Atomic heap_filter;
  * Starts sampling at one sample per rate bytes on average (1: every allocation) and
  * registers the named sources "heap" and "allocs". Does not depend on an output path
  * (the HTTP server starts it too). Idempotent: a second call keeps the first rate.
- * Normal context. 0 or -errno (then nothing is sampled).
+ * The calling thread samples from its next allocation on; other threads that allocated
+ * before (a library constructor's) after at most 16 KiB more. Call it from start-up,
+ * before heap_stay_off. Normal context. 0 or -errno (then nothing is sampled).
  */
 int heap_start(int64_t rate);
 
