@@ -25,21 +25,22 @@
 #include "unwind.h"
 
 /*
- * The live table: CPROF_HEAP_LIVE_MAX 64-bit slots, each EMPTY, TOMB (a block that was
- * freed) or a block: its record id in the top 20 bits, its address / 16 in the low 44
- * (user addresses are below 2^48, and the allocator's blocks 16-byte aligned). Slots are
- * grouped in buckets of CPROF_HEAP_BUCKET, two adjacent cache lines: a block lives in the
- * first EMPTY or TOMB slot of the bucket its address hashes to, so a search reads one or
- * two lines (a bucket of 8 would overflow, and grow the table, at a quarter full).
- * Insert and remove are one compare-and-swap. An address is inserted only while its
- * block is allocated and removed before it is freed, so it is in the table at most once
- * (a stale copy left by a free that bypassed us is replaced when an insert meets it).
+ * The live table: 64-bit slots, each EMPTY, TOMB (a block that was freed) or a block:
+ * its record id in the top 20 bits, its address / 16 in the low 44 (user addresses are
+ * below 2^48, and the allocator's blocks 16-byte aligned). Slots are grouped in buckets of
+ * CPROF_HEAP_BUCKET, two adjacent cache lines: a block lives in the first EMPTY or TOMB
+ * slot of the bucket its address hashes to, so a search reads one or two lines (a bucket
+ * of 8 would overflow, and grow the table, at a quarter full). Insert and remove are one
+ * compare-and-swap. An address is inserted only while its block is allocated and removed
+ * before it is freed, so it is in the table at most once (a stale copy left by a free
+ * that bypassed us is replaced when an insert meets it).
  *
- * The table is a series of generations, each a separate region four times larger than
- * the one before, used one after the other, so that it costs memory in proportion to the
- * sampled blocks alive at once: when an insert finds its bucket full in every generation
- * in use, inserts move on to the next. A block stays where it was inserted; a search tries
- * its bucket in each generation, the newest first.
+ * The table is a series of generations, separate regions of CPROF_HEAP_LIVE_MIN slots,
+ * four times that, ... up to CPROF_HEAP_LIVE_MAX, used one after the other so that the
+ * table costs memory in proportion to the sampled blocks alive at once: when an insert
+ * finds its bucket full in every generation in use, inserts move on to the next. A block
+ * stays where it was inserted; a search tries its bucket in each generation, the newest
+ * first.
  */
 #define LIVE_EMPTY	0
 #define LIVE_TOMB	1
