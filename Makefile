@@ -88,6 +88,9 @@ $(B)/obj/preload/%.o: preload/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(PRELOAD_CFLAGS) -c $< -o $@
 
+# An operator new that throws unwinds through its wrapper, whose cleanup must run.
+$(B)/obj/preload/heap_wrap.o: PRELOAD_CFLAGS += -fexceptions
+
 $(LIB): $(PRE_OBJ) $(B)/libcprofenc.a preload/libcprof.map
 	$(CC) -shared -o $@ $(PRE_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -ldl -pthread -lm \
 	      -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,nodelete -Wl,--no-undefined \
@@ -98,8 +101,9 @@ $(B)/obj/launcher/%.o: launcher/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
-$(LAUNCHER): $(LAU_OBJ) $(B)/libcprofenc.a
-	$(CC) -o $@ $(LAU_OBJ) $(B)/libcprofenc.a $(DEP_LIBS) -lm
+# The launcher checks -signal with the library's own parser.
+$(LAUNCHER): $(LAU_OBJ) $(B)/obj/preload/signame.o $(B)/libcprofenc.a
+	$(CC) -o $@ $(LAU_OBJ) $(B)/obj/preload/signame.o $(B)/libcprofenc.a $(DEP_LIBS) -lm
 
 # pdump: the project's decoder as a command (tests and humans: -raw, -top, -check)
 $(B)/obj/tests/tools/%.o: tests/tools/%.c $(GEN_H)

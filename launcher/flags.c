@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "limits.h"	/* preload/limits.h: the library's bounds, shared */
+#include "signame.h"	/* preload/signame.h: the library's signal names, shared */
 
 #define STR(x) STR_(x)
 #define STR_(x) #x
 #define DEPTH_DEFAULT STR(CPROF_DEPTH_DEFAULT)
+#define MEMRATE_DEFAULT STR(CPROF_MEMRATE_DEFAULT)
 
 /*
  * Every flag cprofrun knows. The default is what the library uses when the variable is not
@@ -45,6 +47,10 @@ const struct flags_def flags_table[] = {
 	{ "period",  FLAGS_DURATION, "CPROF_PERIOD", "DURATION", NULL,    1,               86400,           "every DURATION (such as 10s or 1m), write a CPU profile of that period and heap, mutex and block snapshots to -outdir" },
 	{ "outdir",  FLAGS_DIR,     "CPROF_OUTDIR", "DIR", NULL,          0,               0,               "the directory -period writes to" },
 	{ "keep",    FLAGS_INT,     "CPROF_KEEP",  "N",    "10",          1,               100000,          "keep the newest N files of each kind in -outdir" },
+	{ "heap",    FLAGS_PROFILE, "CPROF_HEAP",  "FILE", NULL,          0,               0,               "write a heap profile (memory in use) to FILE when the program exits, and FILE.N on the dump signal" },
+	{ "allocs",  FLAGS_PROFILE, "CPROF_ALLOCS", "FILE", NULL,         0,               0,               "write an allocs profile (every allocation) to FILE when the program exits, and FILE.N on the dump signal" },
+	{ "memrate", FLAGS_INT,     "CPROF_MEMRATE", "N",  MEMRATE_DEFAULT, 1,             CPROF_MEMRATE_MAX, "sample one allocation per N bytes allocated, on average (1: every allocation)" },
+	{ "signal",  FLAGS_SIGNAL,  "CPROF_SIGNAL", "SIG", "USR2",        0,               0,               "the dump signal: each one writes numbered heap and allocs snapshots (USR2, SIGUSR2, 12, RTMIN+3...)" },
 	{ "top",     FLAGS_BOOL,    NULL,          NULL,   NULL,          0,               0,               "after the run, print the top 10 functions of each profile to stderr" },
 	{ "h",       FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               NULL },
 	{ "help",    FLAGS_HELP,    NULL,          NULL,   NULL,          0,               0,               "print this help and exit" },
@@ -81,7 +87,8 @@ int flags_find(const char *name)
 static bool takes_value(enum flags_kind kind)
 {
 	return kind == FLAGS_PROFILE || kind == FLAGS_PROFILES || kind == FLAGS_INT ||
-	       kind == FLAGS_STRING || kind == FLAGS_DURATION || kind == FLAGS_DIR;
+	       kind == FLAGS_STRING || kind == FLAGS_DURATION || kind == FLAGS_DIR ||
+	       kind == FLAGS_SIGNAL;
 }
 
 /* Go's time.ParseDuration for durations that are not negative; 0 with *ns, or -EINVAL. */
@@ -334,6 +341,17 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 		if (add_item(d, val, v) != 0)
 			return -EINVAL;
 		break;
+	case FLAGS_SIGNAL: {
+		int sig = signame_parse(val);
+		const char *why = sig < 0 ? "there is no such signal" : signame_refused(sig);
+
+		if (why) {
+			flags_error("invalid value \"%s\" for flag -%s: %s", val, d->name, why);
+			return -EINVAL;
+		}
+		num = sig;
+		break;
+	}
 	case FLAGS_PROFILE:
 	case FLAGS_STRING:
 	case FLAGS_DIR:

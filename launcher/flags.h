@@ -19,6 +19,7 @@ enum flags_kind {
 	FLAGS_STRING,	/* any non-empty string, passed on verbatim */
 	FLAGS_DURATION,	/* a Go duration ("10s", "1m30s") from min to max seconds, passed on verbatim */
 	FLAGS_DIR,	/* an existing writable directory; the variable gets its absolute path */
+	FLAGS_SIGNAL,	/* a signal cprof may use (signame.h), passed on as given */
 	FLAGS_HELP,	/* prints the usage to stdout and exits 0 */
 	FLAGS_VERSION,	/* prints "cprofrun VERSION" to stdout and exits 0 */
 };
@@ -43,7 +44,7 @@ struct flags_item {
 struct flags_value {
 	bool set;		/* given on the command line (the last one wins) */
 	const char *str;	/* the value as given (points into argv) */
-	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1 */
+	long num;		/* FLAGS_INT: the value; FLAGS_BOOL: 0 or 1; FLAGS_SIGNAL: its number */
 	char *abs;		/* FLAGS_PROFILE, FLAGS_DIR: absolute path, malloc'd, owned by the value */
 	struct flags_item *items;	/* FLAGS_PROFILES: every one given, in order, owned */
 	size_t n_items;

@@ -23,6 +23,7 @@
 #include "handshake.h"
 #include "inject.h"
 #include "report.h"
+#include "signame.h"
 
 /* How much handshake text is read in one go while the program runs, and after it. */
 #define HANDSHAKE_CHUNK (64 * 1024)
@@ -59,10 +60,28 @@ static int fd_above_stdio(int fd)
 }
 
 /*
- * Blocks SIGCHLD and the forwarded signals and returns a signalfd for them: cprofrun
- * survives them without a handler, and the wait loop sees each with its si_code.
+ * The dump signal (-signal or CPROF_SIGNAL), which cprofrun forwards too, so that
+ * "kill -SIG <cprofrun's pid>" asks for a snapshot whatever the signal; 0 if none.
  */
-static int signals_take(sigset_t *old_mask)
+static int dump_signal(const struct flags_value *values)
+{
+	int k = flags_find("signal");
+	const char *env = getenv("CPROF_SIGNAL");
+	int sig;
+
+	if (k >= 0 && values[k].set)
+		return (int)values[k].num;
+	if (!env || (sig = signame_parse(env)) < 0 || signame_refused(sig))
+		return 0;
+	return sig;
+}
+
+/*
+ * Blocks SIGCHLD, the forwarded signals and the dump signal, and returns a signalfd for
+ * them: cprofrun survives them without a handler, and the wait loop sees each with its
+ * si_code.
+ */
+static int signals_take(sigset_t *old_mask, int dump_sig)
 {
 	sigset_t set;
 
@@ -70,6 +89,8 @@ static int signals_take(sigset_t *old_mask)
 	sigaddset(&set, SIGCHLD);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&set, forwarded[i]);
+	if (dump_sig > 0)
+		sigaddset(&set, dump_sig);
 	if (sigprocmask(SIG_BLOCK, &set, old_mask) != 0)
 		return -errno;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -180,7 +201,7 @@ static int child_start(struct child *c, const char *file, char **cmd, const char
 		fprintf(stderr, "cprofrun: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	c->sig_fd = signals_take(&c->old_mask);
+	c->sig_fd = signals_take(&c->old_mask, dump_signal(values));
 	if (c->sig_fd < 0) {
 		fprintf(stderr, "cprofrun: cannot take signals: %s\n", strerror(errno));
 		goto out;

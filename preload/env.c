@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "env.h"
 #include "limits.h"
 #include "log.h"
+#include "signame.h"
 
 struct env env = {
 	.hz = 100,
@@ -20,9 +22,11 @@ struct env env = {
 	.mutex_fraction = 1,
 	.block_rate = 10000,
 	.keep = 10,
+	.memrate = CPROF_MEMRATE_DEFAULT,
+	.dump_signal = SIGUSR2,
 };
 
-enum kind { K_PATH, K_INT, K_STR, K_DURATION, K_LIST, K_INTERNAL };
+enum kind { K_PATH, K_INT, K_STR, K_DURATION, K_LIST, K_SIGNAL, K_INTERNAL };
 
 struct var {
 	const char *name;
@@ -38,6 +42,7 @@ struct path {
 };
 
 static struct path cpu_path, mutex_path, block_path, threads_path, threadcreate_path;
+static struct path heap_path, allocs_path;
 static struct path profile_paths[ARRAY_SIZE(env.profiles)];
 static struct path outdir;
 static char http_addr[512];
@@ -52,6 +57,10 @@ static const struct var vars[] = {
 	{ "CPROF_MUTEXFRACTION", K_INT, 1, CPROF_MUTEXFRACTION_MAX, &env.mutex_fraction },
 	{ "CPROF_BLOCK", K_PATH, 0, 0, &block_path },
 	{ "CPROF_BLOCKRATE", K_INT, 1, CPROF_BLOCKRATE_MAX, &env.block_rate },
+	{ "CPROF_HEAP", K_PATH, 0, 0, &heap_path },
+	{ "CPROF_ALLOCS", K_PATH, 0, 0, &allocs_path },
+	{ "CPROF_MEMRATE", K_INT, 1, CPROF_MEMRATE_MAX, &env.memrate },
+	{ "CPROF_SIGNAL", K_SIGNAL, 0, 0, &env.dump_signal },
 	{ "CPROF_DEPTH", K_INT, CPROF_DEPTH_MIN, CPROF_DEPTH_MAX, &env.depth },
 	{ "CPROF_STATS", K_INT, 0, 1, &env.stats },
 	{ "CPROF_HTTP", K_STR, 0, sizeof(http_addr), http_addr },
@@ -224,6 +233,19 @@ static void parse_var(const struct var *v, const char *val)
 	case K_LIST:
 		parse_profiles(v->name, val);
 		return;
+	case K_SIGNAL: {
+		int sig = signame_parse(val);
+		const char *why = sig < 0 ? "there is no such signal" : signame_refused(sig);
+		char name[32];
+
+		if (why) {
+			log_warn("%s='%s' cannot be the dump signal: %s; using %s", v->name, val, why,
+				 signame_name(*(int *)v->dst, name, sizeof(name)));
+			return;
+		}
+		*(int *)v->dst = sig;
+		return;
+	}
 	case K_INTERNAL:
 		return;
 	}
@@ -281,6 +303,8 @@ int env_init(void)
 	env.threads_text = strlen(threads_path.base) > 4 &&
 			   !strcmp(threads_path.base + strlen(threads_path.base) - 4, ".txt");
 	env.threadcreate_path = threadcreate_path.cur[0] ? threadcreate_path.cur : NULL;
+	env.heap_path = heap_path.cur[0] ? heap_path.cur : NULL;
+	env.allocs_path = allocs_path.cur[0] ? allocs_path.cur : NULL;
 	return 0;
 }
 
@@ -299,4 +323,6 @@ void env_fork_child(pid_t pid)
 	add_pid_suffix(&threadcreate_path, pid);
 	for (int i = 0; i < env.n_profiles; i++)
 		add_pid_suffix(&profile_paths[i], pid);
+	add_pid_suffix(&heap_path, pid);
+	add_pid_suffix(&allocs_path, pid);
 }

@@ -23,6 +23,10 @@ struct env {
 	const char *threadcreate_path;	/* CPROF_THREADCREATE, or NULL */
 	struct env_profile profiles[32];	/* CPROF_PROFILES */
 	int n_profiles;
+	const char *heap_path;	/* CPROF_HEAP, absolute, or NULL */
+	const char *allocs_path;	/* CPROF_ALLOCS, absolute, or NULL */
+	int memrate;		/* CPROF_MEMRATE: mean bytes between heap samples */
+	int dump_signal;	/* CPROF_SIGNAL: snapshots of heap and allocs on this signal */
 	int hz;			/* CPROF_HZ */
 	const char *mutex_path;	/* CPROF_MUTEX, absolute, or NULL */
 	int mutex_fraction;	/* CPROF_MUTEXFRACTION */

@@ -85,6 +85,25 @@
  */
 #define CPROF_SNAPSHOT_WAIT_MS	200
 #define CPROF_STACK_COPY_MAX	(1u << 20)
+/*
+ * Heap profiling. The start-up arena serves allocations made while dlsym resolves the
+ * real malloc family. The live table holds the sampled blocks still allocated, in buckets
+ * of CPROF_HEAP_BUCKET 8-byte slots (two cache lines); it starts at CPROF_HEAP_LIVE_MIN
+ * slots and grows fourfold when a bucket overflows, up to CPROF_HEAP_LIVE_MAX. The filter
+ * (one byte per 2^CPROF_HEAP_FILTER_SHIFT-byte page of the address space,
+ * CPROF_HEAP_FILTER_MAX bytes, wrapping) lets free skip the table for blocks on pages
+ * that hold no sampled block. CPROF_MEMRATE is at most CPROF_MEMRATE_MAX.
+ */
+#define CPROF_ARENA_BYTES	(64u << 10)
+#define CPROF_HEAP_LIVE_MIN	(1u << 12)
+#define CPROF_HEAP_LIVE_MAX	(1u << 23)
+#define CPROF_HEAP_BUCKET	16
+#define CPROF_HEAP_FILTER_SHIFT	12
+#define CPROF_HEAP_FILTER_MAX	(1u << 22)
+#define CPROF_MEMRATE_DEFAULT	524288
+#define CPROF_MEMRATE_MAX	(1 << 30)
+/* Profiles written on the dump signal (snap.c). */
+#define CPROF_SNAP_MAX		16
 /* A log line, preformatted. */
 #define CPROF_LOG_LINE_MAX	512
 

@@ -1,7 +1,10 @@
 /*
  * real.c: the real_* pointers to the functions cprof interposes, resolved once with
- * dlsym(RTLD_NEXT) (dlvsym where glibc has several versions of a symbol). Nothing else
- * in the preload calls dlsym.
+ * dlsym(RTLD_NEXT) (dlvsym where glibc has several versions of a symbol), and the
+ * start-up arena: while dlsym runs, the malloc family may be called (older glibc allocates
+ * the dlerror state) before its pointers are set, and is served from static memory that
+ * free recognises (heaptrack's DummyPool does the same). Nothing else in the preload
+ * calls dlsym.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -88,6 +91,48 @@ int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
 int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *,
 			size_t);
 
+void *(*real_malloc)(size_t);
+void (*real_free)(void *);
+void *(*real_calloc)(size_t, size_t);
+void *(*real_realloc)(void *, size_t);
+void *(*real_reallocarray)(void *, size_t, size_t);
+void *(*real_memalign)(size_t, size_t);
+int (*real_posix_memalign)(void **, size_t, size_t);
+void *(*real_aligned_alloc)(size_t, size_t);
+void *(*real_valloc)(size_t);
+void *(*real_pvalloc)(size_t);
+size_t (*real_malloc_usable_size)(void *);
+
+void *(*real__Znwm)(size_t);
+void *(*real__Znam)(size_t);
+void *(*real__ZnwmRKSt9nothrow_t)(size_t, const void *);
+void *(*real__ZnamRKSt9nothrow_t)(size_t, const void *);
+void *(*real__ZnwmSt11align_val_t)(size_t, size_t);
+void *(*real__ZnamSt11align_val_t)(size_t, size_t);
+void *(*real__ZnwmSt11align_val_tRKSt9nothrow_t)(size_t, size_t, const void *);
+void *(*real__ZnamSt11align_val_tRKSt9nothrow_t)(size_t, size_t, const void *);
+void (*real__ZdlPv)(void *);
+void (*real__ZdaPv)(void *);
+void (*real__ZdlPvm)(void *, size_t);
+void (*real__ZdaPvm)(void *, size_t);
+void (*real__ZdlPvRKSt9nothrow_t)(void *, const void *);
+void (*real__ZdaPvRKSt9nothrow_t)(void *, const void *);
+void (*real__ZdlPvSt11align_val_t)(void *, size_t);
+void (*real__ZdaPvSt11align_val_t)(void *, size_t);
+void (*real__ZdlPvmSt11align_val_t)(void *, size_t, size_t);
+void (*real__ZdaPvmSt11align_val_t)(void *, size_t, size_t);
+void (*real__ZdlPvSt11align_val_tRKSt9nothrow_t)(void *, size_t, const void *);
+void (*real__ZdaPvSt11align_val_tRKSt9nothrow_t)(void *, size_t, const void *);
+
+char real_arena[CPROF_ARENA_BYTES] __attribute__((aligned(64)));
+static _Atomic size_t arena_used;
+
+/*
+ * > 0 while this thread runs real_init: its allocations come from the arena. volatile:
+ * GCC otherwise drops the increment around dlsym, which it believes cannot read a static.
+ */
+static CPROF_TLS volatile int resolving;
+
 #define RESOLVE(name)	(*(void **)&real_##name = dlsym(RTLD_NEXT, #name))
 /*
  * A versioned symbol: that exact version, or (another architecture, which never had the
@@ -169,6 +214,55 @@ static void resolve_blocking(void)
 	RESOLVE(__ppoll_chk);
 }
 
+#define CXX(name)	{ #name, (void **)&real_##name }
+static const struct {
+	const char *name;
+	void **ptr;
+} cxx[] = {
+	CXX(_Znwm), CXX(_Znam), CXX(_ZnwmRKSt9nothrow_t), CXX(_ZnamRKSt9nothrow_t),
+	CXX(_ZnwmSt11align_val_t), CXX(_ZnamSt11align_val_t),
+	CXX(_ZnwmSt11align_val_tRKSt9nothrow_t), CXX(_ZnamSt11align_val_tRKSt9nothrow_t),
+	CXX(_ZdlPv), CXX(_ZdaPv), CXX(_ZdlPvm), CXX(_ZdaPvm),
+	CXX(_ZdlPvRKSt9nothrow_t), CXX(_ZdaPvRKSt9nothrow_t),
+	CXX(_ZdlPvSt11align_val_t), CXX(_ZdaPvSt11align_val_t),
+	CXX(_ZdlPvmSt11align_val_t), CXX(_ZdaPvmSt11align_val_t),
+	CXX(_ZdlPvSt11align_val_tRKSt9nothrow_t), CXX(_ZdaPvSt11align_val_tRKSt9nothrow_t),
+};
+
+static _Atomic bool cxx_done;
+
+/* Fills the operator pointers from handle (RTLD_NEXT or a C++ runtime's own handle). */
+static void resolve_cxx(void *handle)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cxx); i++)
+		if (!*cxx[i].ptr)
+			*cxx[i].ptr = dlsym(handle, cxx[i].name);
+}
+
+int real_init_cxx(void)
+{
+	static const char *const runtimes[] = { "libstdc++.so.6", "libc++.so.1" };
+
+	if (atomic_load_explicit(&cxx_done, memory_order_acquire))
+		return 0;
+	resolving++;
+	resolve_cxx(RTLD_NEXT);
+	/* A runtime loaded RTLD_LOCAL (a C++ plugin in a C program) is not in our scope. */
+	for (size_t i = 0; i < ARRAY_SIZE(runtimes) && !real__Znwm; i++) {
+		void *h = dlopen(runtimes[i], RTLD_LAZY | RTLD_NOLOAD);
+
+		if (h) {
+			resolve_cxx(h);
+			dlclose(h);
+		}
+	}
+	resolving--;
+	if (!real__Znwm)
+		return -ENOSYS;
+	atomic_store_explicit(&cxx_done, true, memory_order_release);
+	return 0;
+}
+
 int real_init(void)
 {
 	static _Atomic int done;
@@ -176,6 +270,19 @@ int real_init(void)
 
 	if (atomic_load_explicit(&done, memory_order_acquire))
 		return 0;
+	resolving++;
+	/* The allocator first: dlsym may allocate, and is served from the arena meanwhile. */
+	RESOLVE(malloc);
+	RESOLVE(free);
+	RESOLVE(calloc);
+	RESOLVE(realloc);
+	RESOLVE(reallocarray);
+	RESOLVE(memalign);
+	RESOLVE(posix_memalign);
+	RESOLVE(aligned_alloc);
+	RESOLVE(valloc);
+	RESOLVE(pvalloc);
+	RESOLVE(malloc_usable_size);
 	RESOLVE(pthread_create);
 	RESOLVE(sigaction);
 	RESOLVE(dlopen);
@@ -185,8 +292,15 @@ int real_init(void)
 	RESOLVE(_Exit);
 	resolve_locks();
 	resolve_blocking();
+	resolve_cxx(RTLD_NEXT);
+	resolving--;
+	if (real__Znwm)
+		atomic_store_explicit(&cxx_done, true, memory_order_release);
 	if (!real_pthread_create || !real_sigaction || !real_dlopen || !real_dlclose ||
-	    !real__exit || !real__Exit || !real_pthread_mutex_lock || !real_pthread_mutex_unlock)
+	    !real__exit || !real__Exit || !real_pthread_mutex_lock || !real_pthread_mutex_unlock ||
+	    !real_malloc || !real_free || !real_calloc ||
+	    !real_realloc || !real_memalign || !real_posix_memalign || !real_aligned_alloc ||
+	    !real_valloc || !real_pvalloc || !real_malloc_usable_size)
 		rc = -ENOSYS;
 	atomic_store_explicit(&done, 1, memory_order_release);
 	return rc;
@@ -210,4 +324,42 @@ int real_mutex_unlock(pthread_mutex_t *m)
 			return ENOSYS;
 	}
 	return real_pthread_mutex_unlock(m);
+}
+
+int real_init_alloc(void)
+{
+	if (resolving)
+		return -EBUSY;
+	real_init();
+	return real_malloc && real_free ? 0 : -ENOSYS;
+}
+
+/* --- signal context --- */
+
+/*
+ * Each block is preceded by a 16-byte header holding its size; a bump pointer, never
+ * reset: the arena serves a handful of small blocks at start-up and nothing else.
+ */
+void *real_arena_alloc_sig(size_t n, size_t align)
+{
+	size_t need, off;
+	uintptr_t base, p;
+
+	if (align < 16)
+		align = 16;
+	if (n > sizeof(real_arena) || (align & (align - 1)) || align > sizeof(real_arena))
+		return NULL;
+	need = n + align + 16;
+	off = atomic_fetch_add(&arena_used, need);
+	if (off > sizeof(real_arena) || need > sizeof(real_arena) - off)
+		return NULL;
+	base = (uintptr_t)real_arena + off;
+	p = (base + 16 + align - 1) & ~(uintptr_t)(align - 1);
+	((size_t *)p)[-1] = n;
+	return (void *)p;
+}
+
+size_t real_arena_size_sig(const void *p)
+{
+	return ((const size_t *)p)[-1];
 }

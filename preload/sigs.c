@@ -3,7 +3,8 @@
  * runs sigs' handler; the program's sigaction() and signal() calls for it are recorded
  * (and answered) here instead of reaching the kernel, and a signal that is not cprof's
  * own is passed to the recorded disposition with its mask and flags applied, or gets
- * the default action. The interposed functions are async-signal-safe, as sigaction is.
+ * the default action. A shared signal (sigs_share) goes to both, every time. The
+ * interposed functions are async-signal-safe, as sigaction is.
  */
 #include <errno.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 
 struct owned {
 	_Atomic bool owned;
+	bool shared;		/* sigs_share: cprof and the program's handler both run */
 	sigs_fn fn;
 	const char *why;
 	_Atomic unsigned seq;	/* odd while prog is being written */
@@ -34,7 +36,7 @@ static void handler_sig(int sig, siginfo_t *si, void *uc);
 static int install_sig(int sig, int flags);
 
 
-int sigs_own(int sig, sigs_fn fn, const char *why)
+static int take(int sig, sigs_fn fn, const char *why, bool shared)
 {
 	struct owned *o;
 	int rc;
@@ -46,17 +48,33 @@ int sigs_own(int sig, sigs_fn fn, const char *why)
 		return -errno;
 	o->fn = fn;
 	o->why = why;
+	o->shared = shared;
 	rc = install_sig(sig, o->prog.sa_flags & SA_ONSTACK);
 	if (rc < 0)
 		return rc;
 	atomic_store(&o->owned, true);
 	if (o->prog.sa_handler != SIG_DFL && o->prog.sa_handler != SIG_IGN) {
 		atomic_store(&o->told, true);
-		log_warn("signal %d (%s) already had a handler; cprof uses it for %s and passes "
-			 "the program every such signal that is not cprof's own", sig,
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", why);
+		if (shared)
+			log_warn("signal %d (%s) already had a handler; cprof also uses it for %s, "
+				 "and the program's handler still gets every such signal", sig,
+				 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", why);
+		else
+			log_warn("signal %d (%s) already had a handler; cprof uses it for %s and "
+				 "passes the program every such signal that is not cprof's own", sig,
+				 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", why);
 	}
 	return 0;
+}
+
+int sigs_own(int sig, sigs_fn fn, const char *why)
+{
+	return take(sig, fn, why, false);
+}
+
+int sigs_share(int sig, sigs_fn fn, const char *why)
+{
+	return take(sig, fn, why, true);
 }
 
 bool sigs_still_ours(int sig)
@@ -119,9 +137,15 @@ static void tell_once_sig(int sig, struct owned *o)
 	msg[0] = 0;
 	log_cat_sig(msg, sizeof(msg), "the program installed its own handler for signal ");
 	log_cat_u64_sig(msg, sizeof(msg), (uint64_t)sig);
-	log_cat_sig(msg, sizeof(msg), "; cprof keeps it for ");
-	log_cat_sig(msg, sizeof(msg), o->why);
-	log_cat_sig(msg, sizeof(msg), " and passes the program every such signal that is not its own");
+	if (o->shared) {
+		log_cat_sig(msg, sizeof(msg), "; cprof also uses it for ");
+		log_cat_sig(msg, sizeof(msg), o->why);
+		log_cat_sig(msg, sizeof(msg), ", and the program's handler still gets every such signal");
+	} else {
+		log_cat_sig(msg, sizeof(msg), "; cprof keeps it for ");
+		log_cat_sig(msg, sizeof(msg), o->why);
+		log_cat_sig(msg, sizeof(msg), " and passes the program every such signal that is not its own");
+	}
 	log_write_sig(msg);
 }
 
@@ -147,7 +171,9 @@ static void chain_sig(int sig, siginfo_t *si, void *uc)
 	if (p.sa_handler == SIG_IGN)
 		return;
 	if (p.sa_handler == SIG_DFL) {
-		default_action_sig(sig);
+		/* A shared signal is cprof's alone when the program has no handler. */
+		if (!o->shared)
+			default_action_sig(sig);
 		return;
 	}
 	if (p.sa_flags & SA_RESETHAND) {
@@ -177,8 +203,13 @@ static void handler_sig(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	struct owned *o = &own[sig];
 
-	if (!(o->fn && o->fn(sig, si, uc)))
+	if (o->shared) {
+		if (o->fn)
+			o->fn(sig, si, uc);
 		chain_sig(sig, si, uc);
+	} else if (!(o->fn && o->fn(sig, si, uc))) {
+		chain_sig(sig, si, uc);
+	}
 	errno = saved;
 }
 

@@ -24,6 +24,14 @@ typedef bool (*sigs_fn)(int sig, siginfo_t *si, void *uc);
  */
 int sigs_own(int sig, sigs_fn fn, const char *why);
 
+/*
+ * Like sigs_own, for a signal both cprof and the program answer (the dump signal): every
+ * delivery calls fn (its return value is ignored) and then the program's handler, if it
+ * installed one; when the program has none (SIG_DFL, SIG_IGN), the signal is cprof's
+ * alone and its default action never happens. Normal context. 0 or -errno.
+ */
+int sigs_share(int sig, sigs_fn fn, const char *why);
+
 /* True if cprof's handler is still the kernel's disposition for sig (nobody bypassed us). */
 bool sigs_still_ours(int sig);
 

@@ -38,6 +38,8 @@ struct thread {
 struct tls {
 	struct thread *self;	/* this thread's slot, or NULL */
 	int in_cprof;		/* > 0 while the profiler runs on this thread */
+	uint64_t stack_hi;	/* the top of its stack once registered, kept after the slot
+				   is released (destructors still run on it), or 0 */
 };
 
 extern CPROF_TLS struct tls cprof_tls;

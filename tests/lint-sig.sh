@@ -3,7 +3,8 @@
 # not (see docs/signal-safety.md): signal-context code is every function in a *_sig.c
 # file, after a "/* --- signal context --- */" banner, or named *_sig. It may call only
 # other signal-context functions, real_* pointers, atomics and builtins, and the
-# functions listed in docs/signal-safety.md. Also fails when a *_sig function is defined
+# functions listed in docs/signal-safety.md; never the allocator, even where cprof defines
+# (interposes) it in a signal-context section. Also fails when a *_sig function is defined
 # before its file's banner. Exit status 0 clean, 1 violations (each printed).
 #   tests/lint-sig.sh [DIR]   (default preload)
 set -u
@@ -61,6 +62,11 @@ for f in "$dir"/*.c; do
 	BEGIN {
 		n = split(allowed, a, " "); for (i = 1; i <= n; i++) ok[a[i]] = 1
 		n = split(sigfuncs, a, " "); for (i = 1; i <= n; i++) ok[a[i]] = 1
+		# The allocator is banned even where cprof defines it (heap_wrap.c interposes it):
+		# a call to malloc from signal context is a call into the C library malloc.
+		n = split("malloc free calloc realloc reallocarray memalign posix_memalign " \
+			  "aligned_alloc valloc pvalloc cfree", a, " ")
+		for (i = 1; i <= n; i++) banned[a[i]] = 1
 		n = split("if while for switch return sizeof case do else defined volatile " \
 			  "__asm__ __extension__ typeof offsetof likely unlikely CPROF_NEVER BIT " \
 			  "ARRAY_SIZE va_arg va_start va_end __typeof__ goto S_ISSOCK S_ISREG", a, " ")
@@ -79,7 +85,9 @@ for f in "$dir"/*.c; do
 			call = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
 			if (call ~ /^(->|\.)/) continue
 			sub(/[[:space:]]*\($/, "", call)
-			if (ok[call] || call ~ /^(atomic_|__builtin_|real_)/ || call ~ /_sig$/) continue
+			if (!banned[call] && call !~ /^_Z(nw|na|dl|da)/ &&
+			    (ok[call] || call ~ /^(atomic_|__builtin_|real_)/ || call ~ /_sig$/))
+				continue
 			printf "%s:%d: %s (signal-context macro) calls %s\n", file, NR, macro, call
 			bad = 1
 		}
@@ -105,7 +113,8 @@ for f in "$dir"/*.c; do
 				call = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
 				if (call ~ /^(->|\.)/) continue	# through a pointer field: the program handler
 				sub(/[[:space:]]*\($/, "", call)
-				if (ok[call] || call ~ /^(atomic_|__builtin_|real_)/ || call ~ /_sig$/) continue
+				if (!banned[call] && call !~ /^_Z(nw|na|dl|da)/ &&
+				    (ok[call] || call ~ /^(atomic_|__builtin_|real_)/ || call ~ /_sig$/)) continue
 				printf "%s:%d: %s (signal context) calls %s\n", file, NR, cur, call
 				bad = 1
 			}

@@ -22,10 +22,12 @@ fetch /debug/pprof/ "$T/index"
 count_of() { sed -n "s|^<tr><td>\([0-9]*\)</td><td><a href='$1?debug=1'>$1</a></td></tr>$|\1|p" "$T/index"; }
 # Every profile registered in this build, sorted, with Go's description (or cprof's).
 sources=(
+	"allocs|A sampling of all past memory allocations"
 	"block|Stack traces that led to blocking on synchronization primitives"
 	"cmdline|The command line invocation of the current program"
 	"cprof_test|cprof&#39;s test source: CPU samples as a count profile"
 	"goroutine|Stack traces of all current goroutines"
+	"heap|A sampling of memory allocations of live objects. You can specify the gc GET parameter to run GC before taking the heap sample."
 	"mutex|Stack traces of holders of contended mutexes"
 	"profile|CPU profile. You can specify the duration in the seconds GET parameter. After you get the profile file, use the go tool pprof command to investigate the profile."
 	"threadcreate|Stack traces that led to the creation of new OS threads"

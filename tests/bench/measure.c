@@ -1,6 +1,7 @@
 /*
- * measure: runs a command and prints "wall_ns maxrss_kb status" on stderr's last line,
- * the command's own output going where it goes. For tests/bench/run.
+ * measure: runs a command and writes "wall_ns maxrss_kb status cpu_ns" to OUTFILE (cpu:
+ * user plus system time of the command and the children it waited for), the command's
+ * own output going where it goes. For tests/bench/run-*.
  * Usage: measure OUTFILE command [args...]
  */
 #include <stdio.h>
@@ -32,9 +33,11 @@ int main(int argc, char **argv)
 	out = fopen(argv[1], "w");
 	if (!out)
 		return 2;
-	fprintf(out, "%lld %ld %d\n",
+	fprintf(out, "%lld %ld %d %lld\n",
 		(long long)(b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec),
-		ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+		(long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+		(long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000);
 	fclose(out);
 	return 0;
 }

@@ -16,3 +16,6 @@ $(B)/tests/progs/early_locks: $(B)/tests/progs/libearlylocks.so
 PROG_FLAGS_threadcreate := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
 PROG_LIBS_threadcreate  := -lthreadlib
 $(B)/tests/progs/threadcreate: $(B)/tests/progs/libthreadlib.so
+PROG_FLAGS_heap_preinit := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
+PROG_LIBS_heap_preinit  := -lheapearly -ldl
+$(B)/tests/progs/heap_preinit: $(B)/tests/progs/libheapearly.so
