@@ -3,7 +3,8 @@
 # regions; CPU samples taken inside carry the region's labels and no others: nested
 # regions inherit and override, threads start in their creator's set, code outside any
 # region has no request label, and go tool pprof -tagfocus=request=checkout keeps the
-# checkout code and nothing else. The same from C++ with cprof::label_scope.
+# checkout code and nothing else. The heap profile carries the same labels. The same from
+# C++ with cprof::label_scope.
 . tests/lib.sh
 need go
 
@@ -68,6 +69,30 @@ check "-tagfocus=step=pay: only the pay code" \
 go tool pprof -tags "$f" >"$f.tags" 2>&1
 check "go tool pprof -tags lists request, step, worker and component" \
 	sh -c "grep -q '^ request: Total' '$f.tags' && grep -q '^ step: Total' '$f.tags' && grep -q '^ worker: Total' '$f.tags' && grep -q '^ component: Total' '$f.tags'"
+# The heap profile carries the same labels: every allocation, counted exactly
+# (-memrate=1), is in the label set it was made in. Sockets are opened only by checkout,
+# files by checkout and by browse, as many of each (2 workers x 40 requests).
+h=$T/heap.prof
+run_cprof "$T/heap" -heap="$h" -memrate=1 "$PROGS/cprof_example" 40
+expect_status "cprof_example with -heap" 0
+check "the heap profile is readable" pdump_ok "$h"
+check "go tool pprof reads it without a warning" pprof_ok "$h"
+# allocs_where FUNC LABEL: alloc_objects of samples through FUNC with that label.
+allocs_where() {
+	awk -F' [|] ' -v fn="$1" -v lb="$2" '/^sample: / && (" " $2 " ") ~ (" " lb " ") {
+		n = split(substr($3, 8), fr, ";"); hit = 0
+		for (k = 1; k <= n; k++) { f = fr[k]; sub(/ .*/, "", f); if (f == fn) hit = 1 }
+		if (hit) { split(substr($1, 9), v, " "); s += v[1] }
+	} END { printf "%.0f\n", s }' "$h.dump"
+}
+check "sockets: all 80 under request=checkout" test "$(allocs_where example_open_socket request=checkout)" -eq 80
+check "sockets: none under request=browse" test "$(allocs_where example_open_socket request=browse)" -eq 0
+check "files: 80 under request=checkout" test "$(allocs_where example_open_file request=checkout)" -eq 80
+check "files: 80 under request=browse" test "$(allocs_where example_open_file request=browse)" -eq 80
+go tool pprof -top -nodefraction=0 -nodecount=0 -sample_index=alloc_objects -tagfocus=request=browse "$h" >"$h.focus" 2>&1
+check "heap, -tagfocus=request=browse: the browse allocations and no socket" \
+	sh -c "grep -q ' example_open_file\$' '$h.focus' && ! grep -q ' example_open_socket\$' '$h.focus'"
+
 # C++: cprof::label_scope, a region for the life of a scope.
 g=$T/cc.prof
 run_cprof "$T/cc" -cpu="$g" "$PROGS/labels_cc"
