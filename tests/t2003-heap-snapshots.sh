@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dump-signal snapshots: a program grows its live set between two SIGUSR2 (sent to
 # cprofrun, which passes them on); heap.prof.1 and heap.prof.2 appear (and allocs.prof.1,
-# .2), the final profiles go to the named files, cprofrun reports all six, and
+# .2, and the threads profile beside them), the final profiles go to the named files,
+# cprofrun reports all nine, and
 # go tool pprof -base heap.prof.1 heap.prof.2 shows exactly the growth (grow_second's
 # 500 x 2000 bytes) and nothing else. A snapshot never overwrites a file: with
 # snap.prof.1 already there, the first snapshot becomes snap.prof.2.
@@ -11,8 +12,10 @@ need go
 
 f=$T/heap.prof
 a=$T/allocs.prof
+th=$T/threads.prof
 mkdir "$T/sync"
-"$CPROFRUN" -heap="$f" -allocs="$a" -memrate=1 "$PROGS/heap_grow" "$T/sync" >"$T/run.out" 2>"$T/run.err" &
+"$CPROFRUN" -heap="$f" -allocs="$a" -threads="$th" -memrate=1 "$PROGS/heap_grow" "$T/sync" \
+	>"$T/run.out" 2>"$T/run.err" &
 pid=$!
 for step in 1 2; do
 	if ! wait_for "$T/sync/ready$step"; then
@@ -22,17 +25,20 @@ for step in 1 2; do
 	kill -USR2 "$pid"
 	check "snapshot $step: $f.$step appears" wait_for "$f.$step"
 	check "snapshot $step: $a.$step appears" wait_for "$a.$step"
+	check "snapshot $step: the threads profile $th.$step appears beside them" wait_for "$th.$step"
 	touch "$T/sync/go$step"
 done
 wait "$pid"
 status=$?
 expect_status "heap_grow with two snapshots" 0
-for p in "$f.1" "$f.2" "$f" "$a.1" "$a.2" "$a"; do
+for p in "$f.1" "$f.2" "$f" "$a.1" "$a.2" "$a" "$th.1" "$th.2" "$th"; do
 	check "$(basename "$p") reads (pdump and go tool pprof)" sh -c "'$PDUMP' -check '$p' && go tool pprof -raw '$p' >/dev/null 2>&1"
 	check "cprofrun reported $(basename "$p")" grep -q "profile: $p (" "$T/run.err"
 done
-check "the snapshots are heap and allocs profiles" \
-	sh -c "grep -q 'heap profile: $f.1 ' '$T/run.err' && grep -q 'allocs profile: $a.2 ' '$T/run.err'"
+check "the snapshots are heap, allocs and threads profiles" \
+	sh -c "grep -q 'heap profile: $f.1 ' '$T/run.err' && grep -q 'allocs profile: $a.2 ' '$T/run.err' && grep -q 'threads profile: $th.1 ' '$T/run.err'"
+check "the threads snapshot has the program's main thread" \
+	sh -c "'$PDUMP' -raw '$th.1' | grep -q 'frames.*main'"
 
 go tool pprof -proto -base "$f.1" "$f.2" >"$T/diff.prof" 2>"$T/diff.err"
 check "go tool pprof -base heap.prof.1 heap.prof.2 works" test -s "$T/diff.prof"
