@@ -310,7 +310,7 @@ bool block_key_sig(struct records_key *k, uint64_t w2)
 
 	if (!t || !t->pcs)
 		return false;
-	n = unwind_here_sig(t->stack_hi, t->pcs, env.depth, &flags);
+	n = unwind_here_sig(t->stack_lo, t->stack_hi, t->pcs, env.depth, &flags);
 	if (n > 0)
 		stack = stacks_intern_sig(t->pcs, n, flags);
 	if (!stack)

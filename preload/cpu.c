@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "real.h"
 #include "cpu.h"
 #include "dump.h"
 #include "env.h"
@@ -76,12 +77,16 @@ void cpu_thread_start(struct thread *t)
 	t->rng |= 1;
 	t->late_ns = 0;
 	next_interval_sig(t, &its);
+	/*
+	 * Known before it can fire: the first expiry, on the thread itself while this one may
+	 * be preempted, would otherwise be taken for a stale timer's and never re-armed.
+	 */
+	atomic_store(&t->timer, id);
 	if (syscall(SYS_timer_settime, id, 0, &its, NULL) < 0) {
 		log_warn("cannot arm a CPU timer for thread %d: %s", (int)t->tid, strerror(errno));
+		atomic_store(&t->timer, -1);
 		syscall(SYS_timer_delete, id);
-		return;
 	}
-	t->timer = id;
 }
 
 void cpu_thread_stop(struct thread *t)
@@ -102,13 +107,14 @@ static void disarm(struct thread *t, void *arg)
 	cpu_thread_stop(t);
 }
 
+static pthread_mutex_t prepare_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int cpu_prepare(void)
 {
-	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
 	static bool owned;
 	int rc = 0;
 
-	pthread_mutex_lock(&once);
+	real_mutex_lock(&prepare_lock);
 	if (!cpu.records.index)
 		rc = records_init(&cpu.records, CPROF_RECORDS_MAX);
 	cpu.period_ns = 1000000000 / env.hz;
@@ -117,7 +123,7 @@ int cpu_prepare(void)
 		rc = sigs_own(timer_signal, cpu_signal_sig, "CPU profiling");
 		owned = rc == 0;
 	}
-	pthread_mutex_unlock(&once);
+	real_mutex_unlock(&prepare_lock);
 	return rc;
 }
 
@@ -220,10 +226,10 @@ static int take_reading(struct cpu_window *w)
 /* One window fewer; the sampler stops with the last one unless CPROF_CPU wants it. */
 static void window_closed(void)
 {
-	pthread_mutex_lock(&windows_lock);
+	real_mutex_lock(&windows_lock);
 	if (--windows_open == 0 && !env.cpu_path)
 		cpu_stop();
-	pthread_mutex_unlock(&windows_lock);
+	real_mutex_unlock(&windows_lock);
 }
 
 int cpu_window_begin(struct cpu_window **out)
@@ -234,12 +240,12 @@ int cpu_window_begin(struct cpu_window **out)
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
-	pthread_mutex_lock(&windows_lock);
+	real_mutex_lock(&windows_lock);
 	if (!atomic_load(&running))
 		rc = cpu_start();
 	if (rc == 0)
 		windows_open++;
-	pthread_mutex_unlock(&windows_lock);
+	real_mutex_unlock(&windows_lock);
 	if (rc == 0 && take_reading(w) < 0) {
 		window_closed();
 		rc = -ENOMEM;
@@ -307,6 +313,8 @@ bool cpu_running(void)
 void cpu_fork_child(void)
 {
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_init(&prepare_lock, NULL);
 
 	/* The parent's windows are not the child's: only CPROF_CPU keeps its sampler on. */
 	windows_lock = fresh;
@@ -390,7 +398,7 @@ bool cpu_signal_sig(int sig, siginfo_t *si, void *uc)
 	atomic_fetch_add_explicit(&cpu.n_signals, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&cpu.cpu_ns, weight, memory_order_relaxed);
 	if (t->pcs_sig) {
-		n = unwind_sig(uc, t->stack_hi, t->pcs_sig, env.depth, &flags);
+		n = unwind_sig(uc, t->stack_lo, t->stack_hi, t->pcs_sig, env.depth, &flags);
 		if (n > 0)
 			stack = stacks_intern_sig(t->pcs_sig, n, flags);
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "real.h"
 #include "common.h"
 #include "custom.h"
 #include "dump.h"
@@ -49,12 +50,12 @@ static _Atomic bool ready;
 
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 }
 
 static void fork_done(void)
 {
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 }
 
 int custom_init(void)
@@ -240,9 +241,9 @@ int custom_write(const char *name, const char *path)
 	struct profile *p;
 	int rc;
 
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	c = atomic_load(&ready) ? lookup_locked(name) : NULL;
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	if (!c) {
 		log_warn("the program made no profile named '%s': '%s' is not written", name, path);
 		return -ENOENT;
@@ -265,7 +266,7 @@ CPROF_EXPORT void *cprof_profile_new_v1(const char *name)
 	if (!atomic_load(&ready) || !name || !valid_name(name))
 		return NULL;
 	cprof_tls.in_cprof++;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	n = atomic_load(&n_profiles);
 	if (!lookup_locked(name) && n < CPROF_CUSTOM_MAX && !dump_find(name)) {
 		c = &profiles[n];
@@ -280,7 +281,7 @@ CPROF_EXPORT void *cprof_profile_new_v1(const char *name)
 		if (dump_register(&c->src) < 0)
 			log_warn("cannot serve the profile '%s' by name", name);
 	}
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	cprof_tls.in_cprof--;
 	return c;
 }
@@ -291,9 +292,9 @@ CPROF_EXPORT void *cprof_profile_lookup_v1(const char *name)
 
 	if (!atomic_load(&ready) || !name)
 		return NULL;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	c = lookup_locked(name);
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	return c;
 }
 
@@ -329,7 +330,7 @@ CPROF_EXPORT int cprof_profile_add_v1(void *p, const void *key, int skip)
 		return -EINVAL;
 	prof = (uint32_t)(c - profiles) + 1;
 	cprof_tls.in_cprof++;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	if (find((uintptr_t)key, prof)) {
 		rc = -EEXIST;
 		goto out;
@@ -338,8 +339,7 @@ CPROF_EXPORT int cprof_profile_add_v1(void *p, const void *key, int skip)
 		rc = -ENOMEM;
 		goto out;
 	}
-	n = unwind_here_sig(threads_self_sig() ? threads_self_sig()->stack_hi : 0, pcs, env.depth,
-			    &flags);
+	n = unwind_here_sig(cprof_tls.stack_lo, cprof_tls.stack_hi, pcs, env.depth, &flags);
 	if (skip > 0 && skip < n) {
 		memmove(pcs, pcs + skip, (size_t)(n - skip) * sizeof(*pcs));
 		n -= skip;
@@ -363,7 +363,7 @@ CPROF_EXPORT int cprof_profile_add_v1(void *p, const void *key, int skip)
 	map_n++;
 	atomic_fetch_add(&c->count, 1);
 out:
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	cprof_tls.in_cprof--;
 	return rc;
 }
@@ -379,7 +379,7 @@ CPROF_EXPORT int cprof_profile_remove_v1(void *p, const void *key)
 	if (!c)
 		return -EINVAL;
 	cprof_tls.in_cprof++;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	e = find((uintptr_t)key, (uint32_t)(c - profiles) + 1);
 	if (!e) {
 		rc = -ENOENT;
@@ -392,7 +392,7 @@ CPROF_EXPORT int cprof_profile_remove_v1(void *p, const void *key)
 		erase(e);
 		atomic_fetch_sub(&c->count, 1);
 	}
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	cprof_tls.in_cprof--;
 	return rc;
 }

@@ -578,7 +578,8 @@ static void record_sig(void *p, size_t n)
 		max = env.depth;
 	}
 	/* Without a slot (its thread is exiting, or the registry is full), what TLS knows. */
-	depth = unwind_here_sig(t ? t->stack_hi : cprof_tls.stack_hi, pcs, max, &flags);
+	depth = unwind_here_sig(t ? t->stack_lo : cprof_tls.stack_lo,
+				 t ? t->stack_hi : cprof_tls.stack_hi, pcs, max, &flags);
 	if (depth > 0)
 		stack = stacks_intern_sig(pcs, depth, flags);
 	if (!stack)

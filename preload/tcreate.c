@@ -98,8 +98,14 @@ void tcreate_record_sig(void)
 	int64_t one = 1;
 	unsigned flags;
 
-	n = unwind_here_sig(t ? t->stack_hi : 0, pcs, max, &flags);
+	/*
+	 * The thread's buffer is shared with the heap and block collectors: marked as cprof's
+	 * work, a program signal handler that allocates or blocks meanwhile does not use it.
+	 */
+	cprof_tls.in_cprof++;
+	n = unwind_here_sig(t ? t->stack_lo : 0, t ? t->stack_hi : 0, pcs, max, &flags);
 	k.w[0] = n > 0 ? stacks_intern_sig(pcs, n, flags) : 0;
 	if (!k.w[0] || records_add_sig(&recs, &k, &one, 1) < 0)
 		atomic_fetch_add(&n_lost, 1);
+	cprof_tls.in_cprof--;
 }

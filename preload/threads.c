@@ -86,6 +86,7 @@ static struct thread *claim_locked(pid_t tid)
 	}
 	t->tid = tid;
 	t->self_registered = false;
+	t->stack_lo = 0;
 	t->stack_hi = 0;
 	t->timer = -1;
 	t->name_id = 0;
@@ -107,19 +108,21 @@ static void release_locked(struct thread *t)
 }
 
 /* The top of the calling thread's stack, from its attributes (normal context). */
-static uint64_t own_stack_top(void)
+/* The calling thread's stack, [*lo, *hi), or 0, 0. */
+static void own_stack(uint64_t *lo, uint64_t *hi)
 {
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
-	uint64_t top = 0;
 
+	*lo = *hi = 0;
 	if (pthread_getattr_np(pthread_self(), &attr) != 0)
-		return 0;
-	if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-		top = (uint64_t)(uintptr_t)addr + size;
+		return;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+		*lo = (uint64_t)(uintptr_t)addr;
+		*hi = *lo + size;
+	}
 	pthread_attr_destroy(&attr);
-	return top;
 }
 
 static void on_thread_exit(void *arg)
@@ -138,26 +141,30 @@ static void on_thread_exit(void *arg)
 static void register_self(void)
 {
 	pid_t tid = gettid_sig();
-	uint64_t top = own_stack_top();
+	uint64_t lo, hi;
 	struct thread *t;
 
+	own_stack(&lo, &hi);
 	real_mutex_lock(&registry);
 	t = find_locked(tid);
 	if (!t) {
 		t = claim_locked(tid);
 		if (t) {
-			t->stack_hi = top;
+			t->stack_lo = lo;
+			t->stack_hi = hi;
 			t->self_registered = true;
 			cprof_tls.self = t;
 			publish_locked(t);
 		}
 	} else {
-		t->stack_hi = top;
+		t->stack_lo = lo;
+		t->stack_hi = hi;
 		t->self_registered = true;
 		cprof_tls.self = t;
 	}
 	real_mutex_unlock(&registry);
-	cprof_tls.stack_hi = top;
+	cprof_tls.stack_lo = lo;
+	cprof_tls.stack_hi = hi;
 	if (!t)
 		log_warn("more than %d threads: new threads are not sampled", CPROF_THREADS_MAX);
 	else

@@ -20,8 +20,9 @@ struct thread {
 	_Atomic int state;
 	pid_t tid;
 	bool self_registered;	/* registered by its own start wrapper */
-	uint64_t stack_hi;	/* top of its stack, 0 if unknown */
-	int timer;		/* kernel CPU timer id, or -1 */
+	uint64_t stack_lo;	/* its stack is [stack_lo, stack_hi), 0, 0 if unknown */
+	uint64_t stack_hi;
+	_Atomic int timer;	/* kernel CPU timer id, or -1 */
 	int64_t cpu_ns_last;	/* the thread's CPU clock at its last sample */
 	int64_t armed_ns;	/* the interval the timer was last armed for */
 	int64_t late_ns;	/* average delivery delay past it (the kernel's tick) */
@@ -38,8 +39,8 @@ struct thread {
 struct tls {
 	struct thread *self;	/* this thread's slot, or NULL */
 	int in_cprof;		/* > 0 while the profiler runs on this thread */
-	uint64_t stack_hi;	/* the top of its stack once registered, kept after the slot
-				   is released (destructors still run on it), or 0 */
+	uint64_t stack_lo;	/* its stack once registered, kept after the slot is */
+	uint64_t stack_hi;	/* released (destructors still run on it), or 0, 0 */
 };
 
 extern CPROF_TLS struct tls cprof_tls;

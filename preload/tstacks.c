@@ -20,6 +20,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "real.h"
 #include "dump.h"
 #include "env.h"
 #include "labels.h"
@@ -77,13 +78,13 @@ struct tthread {
 	const char *why;
 	int slot;		/* answer slot while asked by signal, else -1 */
 	bool gone;		/* exited during the snapshot: left out */
-	uint64_t stack_hi;
+	uint64_t stack_lo, stack_hi;
 };
 
 /* The registry's view of a thread: its stack top and its label set. */
 struct reg {
 	pid_t tid;
-	uint64_t stack_hi;
+	uint64_t stack_lo, stack_hi;
 	uint32_t labels;
 };
 
@@ -382,6 +383,7 @@ static void note_reg(struct thread *t, void *arg)
 	if (rs->n == rs->cap)
 		return;
 	rs->r[rs->n].tid = t->tid;
+	rs->r[rs->n].stack_lo = t->stack_lo;
 	rs->r[rs->n].stack_hi = t->stack_hi;
 	rs->r[rs->n].labels = atomic_load_explicit(&t->labels, memory_order_relaxed);
 	rs->n++;
@@ -433,10 +435,11 @@ static int snapshot(struct tthread **out, size_t *n_out)
 			continue;	/* it exited */
 		n++;
 		r = find_reg(&rs, t->tid);
+		t->stack_lo = r ? r->stack_lo : 0;
 		t->stack_hi = r ? r->stack_hi : 0;
 		t->labels = r ? r->labels : 0;
 		if (t->tid == self) {
-			got = unwind_here_sig(t->stack_hi, pcs, env.depth, &flags);
+			got = unwind_here_sig(t->stack_lo, t->stack_hi, pcs, env.depth, &flags);
 			t->stack = got > 0 ? stacks_intern_sig(pcs, got, flags) : 0;
 			t->labels = labels_current_sig();
 			if (!t->stack)
@@ -575,11 +578,11 @@ struct profile *tstacks_build(void)
 	int rc;
 
 	cprof_tls.in_cprof++;
-	pthread_mutex_lock(&snap_lock);
+	real_mutex_lock(&snap_lock);
 	rc = init_locked();
 	if (rc == 0)
 		rc = snapshot(&th, &n);
-	pthread_mutex_unlock(&snap_lock);
+	real_mutex_unlock(&snap_lock);
 	if (rc < 0) {
 		log_warn("cannot take the threads snapshot: %s", strerror(-rc));
 	} else {
@@ -682,8 +685,8 @@ static void answer_sig(uint64_t v, const ucontext_t *uc)
 	    !atomic_compare_exchange_strong(&a->word, &want, gen << 8 | A_CAPTURING))
 		return;
 	t = threads_self_sig();
-	a->n = unwind_sig(uc, t ? t->stack_hi : 0, answer_pcs + (size_t)slot * answer_depth,
-			  answer_depth, &a->flags);
+	a->n = unwind_sig(uc, t ? t->stack_lo : 0, t ? t->stack_hi : 0,
+			  answer_pcs + (size_t)slot * answer_depth, answer_depth, &a->flags);
 	a->labels = labels_current_sig();
 	atomic_store_explicit(&a->word, gen << 8 | A_ANSWERED, memory_order_release);
 }

@@ -15,12 +15,14 @@
 #define UNWIND_INCOMPLETE	0x2	/* stopped on a frame it could not unwind */
 
 /*
- * Captures the stack interrupted by a signal. stack_hi is the top (exclusive end) of the
- * thread's stack when known, else 0 (the writable-region snapshot then tells). Fills at
+ * Captures the stack interrupted by a signal. [stack_lo, stack_hi) is the calling thread's
+ * stack when known, else 0, 0: a stack pointer outside it (a coroutine's or an alternate
+ * signal stack) is bounded by the writable-region snapshot instead, and a stack found in
+ * neither gives the leaf alone, so that no read crosses into unmapped memory. Fills at
  * most max PCs (leaf first) and returns how many; *flags gets UNWIND_* bits.
  * Signal context: yes.
  */
-int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
+int unwind_sig(const ucontext_t *uc, uint64_t stack_lo, uint64_t stack_hi, uint64_t *pcs, int max,
 	       unsigned *flags);
 
 /*
@@ -28,7 +30,7 @@ int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
  * return address minus 1. Same contract as unwind_sig otherwise.
  * Signal context: yes.
  */
-int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, int max, unsigned *flags);
+int unwind_here_sig(uint64_t stack_lo, uint64_t stack_hi, uint64_t *pcs, int max, unsigned *flags);
 
 /*
  * Captures a stack known only by its pc and stack pointer, as /proc/PID/task/TID/syscall

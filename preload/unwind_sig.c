@@ -37,7 +37,7 @@ struct regs {
  */
 struct bounds {
 	uint64_t lo, hi;
-	uint64_t stack_hi;	/* the thread's own stack top, 0 if unknown */
+	uint64_t stack_lo, stack_hi;	/* the thread's own stack, 0, 0 if unknown */
 	int64_t delta;		/* where the bytes are read: address + delta */
 	uint64_t fix_lo, fix_hi;
 	bool fixed;
@@ -914,7 +914,7 @@ static bool rebound(struct bounds *b, uint64_t sp)
 		b->hi = b->fix_hi;
 		return true;
 	}
-	if (b->stack_hi && sp < b->stack_hi && b->stack_hi - sp < (1ull << 30))
+	if (sp >= b->stack_lo && sp < b->stack_hi)
 		hi = b->stack_hi;
 	else
 		hi = modules_region_top_sig(sp);
@@ -1033,12 +1033,11 @@ static int walk(struct regs *rg, struct bounds b, uint64_t *pcs, int max, unsign
 	return n;
 }
 
-int unwind_sig(const ucontext_t *uc, uint64_t stack_hi, uint64_t *pcs, int max,
-	       unsigned *flags)
+int unwind_sig(const ucontext_t *uc, uint64_t stack_lo, uint64_t stack_hi, uint64_t *pcs,
+	       int max, unsigned *flags)
 {
 	struct regs rg;
-
-	struct bounds b = { .stack_hi = stack_hi };
+	struct bounds b = { .stack_lo = stack_lo, .stack_hi = stack_hi };
 
 	load_mcontext(&rg, &uc->uc_mcontext);
 	return walk(&rg, b, pcs, max, flags);
@@ -1062,8 +1061,8 @@ int unwind_copy_sig(uint64_t pc, uint64_t sp, const void *copy, uint64_t lo, uin
 	return walk(&rg, b, pcs, max, flags);
 }
 
-__attribute__((noinline)) int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, int max,
-					       unsigned *flags)
+__attribute__((noinline)) int unwind_here_sig(uint64_t stack_lo, uint64_t stack_hi,
+					       uint64_t *pcs, int max, unsigned *flags)
 {
 	struct regs rg;
 
@@ -1080,5 +1079,6 @@ __attribute__((noinline)) int unwind_here_sig(uint64_t stack_hi, uint64_t *pcs, 
 		: : "r"(rg.r) : "rax", "memory");
 	rg.valid = BIT(R_RBX) | BIT(R_RBP) | BIT(R_RSP) | BIT(R_R12) | BIT(R_R13) |
 		   BIT(R_R14) | BIT(R_R15) | BIT(R_RA);
-	return walk(&rg, (struct bounds){ .stack_hi = stack_hi }, pcs, max, flags);
+	return walk(&rg, (struct bounds){ .stack_lo = stack_lo, .stack_hi = stack_hi }, pcs, max,
+		    flags);
 }

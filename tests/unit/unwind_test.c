@@ -19,6 +19,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #include "modules.h"
 #include "unwind.h"
@@ -69,7 +71,7 @@ static __attribute__((noinline)) void capture_both(void)
 {
 	unsigned flags;
 
-	n_ours = unwind_here_sig(0, ours, MAX, &flags);
+	n_ours = unwind_here_sig(0, 0, ours, MAX, &flags);
 	n_theirs = lu_here(theirs, MAX);
 	__asm__ volatile("" ::: "memory");
 }
@@ -158,7 +160,7 @@ static void on_prof(int sig, siginfo_t *si, void *ucv)
 	unsigned flags;
 	int na, nb;
 
-	na = unwind_sig(ucv, 0, a, MAX, &flags);
+	na = unwind_sig(ucv, 0, 0, a, MAX, &flags);
 	if (unw_init_local2(&c, ucv, UNW_INIT_SIGNAL_FRAME) < 0)
 		return;
 	nb = lu_walk(&c, b, MAX);
@@ -302,7 +304,7 @@ static void on_usr2(int sig, siginfo_t *si, void *uc)
 {
 	unsigned flags;
 
-	usr2_n = unwind_sig(uc, 0, usr2_pcs, MAX, &flags);
+	usr2_n = unwind_sig(uc, 0, 0, usr2_pcs, MAX, &flags);
 }
 
 static __attribute__((noinline)) void blocked_in(int kind)
@@ -430,6 +432,75 @@ static void test_blocked(void)
 	}
 }
 
+/* --- a stack the thread was not started on (a coroutine's) ------------------------------ */
+
+static ucontext_t co_main, co_ctx;
+static uint64_t co_lo, co_hi;	/* the thread's own stack, as the registry knows it */
+static int co_n, co_lu;
+static uint64_t co_pcs[MAX], co_lu_pcs[MAX];
+
+static __attribute__((noinline)) void co_capture(void)
+{
+	unsigned flags;
+
+	co_n = unwind_here_sig(co_lo, co_hi, co_pcs, MAX, &flags);
+	co_lu = lu_here(co_lu_pcs, MAX);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void co_body(void)
+{
+	co_capture();
+	__asm__ volatile("" ::: "memory");
+}
+
+/*
+ * The coroutine's stack sits below the thread's, with unmapped pages between: bounded by
+ * the thread's stack top, a misread frame could send a read into the hole and fault.
+ * Before the region snapshot knows the new stack only the leaf is taken; after, all of it.
+ */
+static void test_coroutine(void)
+{
+	pthread_attr_t attr;
+	void *addr = NULL, *co = MAP_FAILED;
+	size_t size = 0, co_size = 256 * 1024;
+	char detail[128];
+	int common = 0;
+
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstack(&attr, &addr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	co_lo = (uint64_t)(uintptr_t)addr;
+	co_hi = co_lo + size;
+	for (uint64_t gap = 64ull << 20; gap < (1ull << 30) && co == MAP_FAILED; gap *= 2)
+		co = mmap((void *)(uintptr_t)(co_lo - gap), co_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (!addr || co == MAP_FAILED) {
+		check(0, "a coroutine stack below the thread's", strerror(errno));
+		return;
+	}
+	for (int round = 0; round < 2; round++) {
+		getcontext(&co_ctx);
+		co_ctx.uc_stack.ss_sp = co;
+		co_ctx.uc_stack.ss_size = co_size;
+		co_ctx.uc_link = &co_main;
+		makecontext(&co_ctx, co_body, 0);
+		swapcontext(&co_main, &co_ctx);
+		snprintf(detail, sizeof(detail), "%d frames, libunwind %d", co_n, co_lu);
+		if (round == 0) {
+			check(co_n == 1, "on a stack unknown to the region snapshot, the leaf alone",
+			      detail);
+			modules_regions_refresh();
+		} else {
+			check(co_n >= 3 && same_callers(co_pcs, co_n, co_lu_pcs + 1, co_lu - 1, &common),
+			      "on a coroutine stack the snapshot knows, the frames libunwind finds",
+			      detail);
+		}
+	}
+	munmap(co, co_size);
+}
+
 int main(void)
 {
 	if (modules_init() != 0) {
@@ -441,6 +512,7 @@ int main(void)
 	test_here();
 	test_sampled();
 	test_blocked();
+	test_coroutine();
 	printf("%s\n", failures ? "FAIL" : "PASS");
 	return failures != 0;
 }
