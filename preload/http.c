@@ -293,7 +293,7 @@ fail:
 
 static void job_push(struct job *q, size_t *n, int slot, int kind)
 {
-	pthread_mutex_lock(&jobs_lock);
+	real_mutex_lock(&jobs_lock);
 	/* Cannot overflow: each slot has at most one job in flight. */
 	if (!CPROF_NEVER(*n >= JOBS_MAX)) {
 		q[*n].slot = slot;
@@ -301,7 +301,7 @@ static void job_push(struct job *q, size_t *n, int slot, int kind)
 		(*n)++;
 	}
 	pthread_cond_broadcast(&jobs_cond);
-	pthread_mutex_unlock(&jobs_lock);
+	real_mutex_unlock(&jobs_lock);
 }
 
 static void *worker_main(void *arg)
@@ -313,7 +313,7 @@ static void *worker_main(void *arg)
 		struct job j;
 		struct http_exchange *x;
 
-		pthread_mutex_lock(&jobs_lock);
+		real_mutex_lock(&jobs_lock);
 		while (!n_todo && !atomic_load(&stopping))
 			pthread_cond_wait(&jobs_cond, &jobs_lock);
 		/*
@@ -321,12 +321,12 @@ static void *worker_main(void *arg)
 		 * have all ended (its main thread called pthread_exit) can end too.
 		 */
 		if (!n_todo) {
-			pthread_mutex_unlock(&jobs_lock);
+			real_mutex_unlock(&jobs_lock);
 			return NULL;
 		}
 		j = todo[0];
 		memmove(todo, todo + 1, --n_todo * sizeof(todo[0]));
-		pthread_mutex_unlock(&jobs_lock);
+		real_mutex_unlock(&jobs_lock);
 		x = &conns[j.slot].x;
 		if (j.kind == J_SERVE)
 			handler(x);
@@ -696,11 +696,11 @@ static void take_done(void)
 	struct job got[JOBS_MAX];
 	size_t n;
 
-	pthread_mutex_lock(&jobs_lock);
+	real_mutex_lock(&jobs_lock);
 	n = n_done;
 	memcpy(got, done, n * sizeof(got[0]));
 	n_done = 0;
-	pthread_mutex_unlock(&jobs_lock);
+	real_mutex_unlock(&jobs_lock);
 	for (size_t i = 0; i < n; i++)
 		job_done(got[i].slot, got[i].kind);
 }
@@ -907,9 +907,9 @@ void http_stop(void)
 
 	atomic_store(&stopping, true);
 	/* Idle workers wake up and end; the loop ends within a second (its poll's limit). */
-	pthread_mutex_lock(&jobs_lock);
+	real_mutex_lock(&jobs_lock);
 	pthread_cond_broadcast(&jobs_cond);
-	pthread_mutex_unlock(&jobs_lock);
+	real_mutex_unlock(&jobs_lock);
 	/* The loop may be in poll on it: shut it down rather than reuse its number. */
 	if (still_ours(listen_fd, listen_dev, listen_ino))
 		shutdown(listen_fd, SHUT_RDWR);
@@ -920,6 +920,9 @@ void http_stop(void)
 
 void http_fork_child(void)
 {
+	/* The workers are gone; one may have held the queue's lock. */
+	pthread_mutex_init(&jobs_lock, NULL);
+	pthread_cond_init(&jobs_cond, NULL);
 	if (still_ours(listen_fd, listen_dev, listen_ino))
 		close(listen_fd);
 	listen_fd = -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "real.h"
 #include "common.h"
 #include "dump.h"
 #include "labels.h"
@@ -78,12 +79,12 @@ static void *reserve(size_t bytes)
 
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 }
 
 static void fork_done(void)
 {
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 }
 
 int labels_init(void)
@@ -157,7 +158,7 @@ static uint32_t str_intern(const char *s)
 	id = str_find(s, len, h, &slot);
 	if (id)
 		return id;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	id = str_find(s, len, h, &slot);
 	if (!id && slot != UINT32_MAX && n_strs < CPROF_LABEL_STRINGS_MAX &&
 	    n_chars + len + 1 <= CPROF_LABEL_BYTES_MAX) {
@@ -168,7 +169,7 @@ static uint32_t str_intern(const char *s)
 		id = ++n_strs;
 		atomic_store_explicit(&str_index[slot], id, memory_order_release);
 	}
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	return id;
 }
 
@@ -202,7 +203,7 @@ static uint32_t set_intern(const uint32_t *kv, uint32_t n)
 	id = set_find(kv, n, h, &slot);
 	if (id)
 		return id;
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	id = set_find(kv, n, h, &slot);
 	if (!id && slot != UINT32_MAX && n_sets < CPROF_LABEL_SETS_MAX) {
 		memcpy(pairs + 2 * n_pairs, kv, 2 * n * sizeof(*kv));
@@ -212,7 +213,7 @@ static uint32_t set_intern(const uint32_t *kv, uint32_t n)
 		atomic_store_explicit(&n_sets_published, n_sets, memory_order_release);
 		atomic_store_explicit(&set_index[slot], id, memory_order_release);
 	}
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	return id;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "real.h"
 #include "bg.h"
 #include "cpu.h"
 #include "dump.h"
@@ -135,7 +136,7 @@ static void hook(void)
 {
 	int64_t now;
 
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	now = clock_ns(CLOCK_MONOTONIC);
 	if (on && getpid() == pid && now >= next_due) {
 		write_period(false);
@@ -144,7 +145,7 @@ static void hook(void)
 		if (next_due <= now)
 			next_due = now + env.period_ns;
 	}
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 }
 
 int period_start(void)
@@ -160,14 +161,14 @@ int period_start(void)
 		log_warn("cannot create '%s': %s; no periodic profiles", env.outdir, strerror(-rc));
 		return rc;
 	}
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	pid = getpid();
 	rc = cpu_window_begin(&window);
 	if (rc < 0)
 		log_warn("cannot start CPU profiling: %s; periodic profiles without CPU", strerror(-rc));
 	next_due = clock_ns(CLOCK_MONOTONIC) + env.period_ns;
 	on = true;
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 	rc = bg_add_hook(hook);
 	if (rc < 0)
 		log_warn("cannot hook the periodic writer: %s", strerror(-rc));
@@ -176,11 +177,11 @@ int period_start(void)
 
 void period_finish(void)
 {
-	pthread_mutex_lock(&lock);
+	real_mutex_lock(&lock);
 	if (on && getpid() == pid)
 		write_period(true);
 	on = false;
-	pthread_mutex_unlock(&lock);
+	real_mutex_unlock(&lock);
 }
 
 void period_fork_child(void)
