@@ -32,17 +32,19 @@
  * poll and read the program's own file (spinning, and moving its file offset).
  */
 static _Atomic int wake_word;
-static _Atomic bool alive;
+static _Atomic int alive;	/* 1 while the thread runs; a futex word */
 static void (*_Atomic hooks[16])(void);
 static _Atomic pid_t bg_tid;
 
 /*
- * The one job slot (bg_run). States move IDLE -> QUEUED (a caller filled it) ->
- * RUNNING (the thread took it) -> DONE -> IDLE (the caller collected it), or QUEUED ->
- * CANCELLED -> IDLE when the caller gave up waiting and ran the job itself. Static, so
- * the thread never touches a caller's stack after the caller returned.
+ * The one job slot (bg_run). States move IDLE -> FILLING (a caller claimed it and is
+ * writing fn and arg) -> QUEUED (filled; the thread may take it) -> RUNNING (taken) ->
+ * DONE -> IDLE (the caller collected it). A caller that gives up waiting either cancels a
+ * job still QUEUED (CANCELLED -> IDLE, and runs it itself) or abandons a RUNNING one
+ * (ABANDONED: the thread sets IDLE when it finishes). Static, so the thread never touches
+ * a caller's stack after the caller returned.
  */
-enum { JOB_IDLE, JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_CANCELLED };
+enum { JOB_IDLE, JOB_FILLING, JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_CANCELLED, JOB_ABANDONED };
 
 static struct {
 	_Atomic int state;
@@ -59,49 +61,62 @@ static void futex_wait(_Atomic int *addr, int val, long ms)
 
 static void futex_wake(_Atomic int *addr)
 {
-	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 static void take_job(void)
 {
-	int queued = JOB_QUEUED;
+	int st = JOB_QUEUED;
 
-	if (!atomic_compare_exchange_strong(&job.state, &queued, JOB_RUNNING))
+	if (!atomic_compare_exchange_strong(&job.state, &st, JOB_RUNNING))
 		return;
 	job.fn(job.arg);
-	atomic_store(&job.state, JOB_DONE);
+	st = JOB_RUNNING;
+	if (!atomic_compare_exchange_strong(&job.state, &st, JOB_DONE))
+		atomic_store(&job.state, JOB_IDLE);	/* abandoned: nobody will collect it */
 	futex_wake(&job.state);
 }
 
-void bg_run(void (*fn)(void *), void *arg)
+int bg_run(void (*fn)(void *), void *arg, int limit_ms)
 {
-	int idle = JOB_IDLE;
+	int st = JOB_IDLE, rc = 0;
 
 	if (!atomic_load(&alive) || (pid_t)syscall(SYS_gettid) == atomic_load(&bg_tid)) {
 		fn(arg);
-		return;
+		return 0;
 	}
-	while (!atomic_compare_exchange_strong(&job.state, &idle, JOB_QUEUED)) {
-		futex_wait(&job.state, idle, 10);
-		idle = JOB_IDLE;
+	for (int waited = 0; !atomic_compare_exchange_strong(&job.state, &st, JOB_FILLING);
+	     waited += 10) {
+		if (waited >= limit_ms)
+			return -ETIMEDOUT;
+		futex_wait(&job.state, st, 10);
+		st = JOB_IDLE;
 	}
 	job.fn = fn;
 	job.arg = arg;
+	atomic_store_explicit(&job.state, JOB_QUEUED, memory_order_release);
 	bg_wake_sig();
 	for (int waited = 0;; waited += 100) {
-		int st = atomic_load(&job.state), queued = JOB_QUEUED;
-
+		st = atomic_load(&job.state);
 		if (st == JOB_DONE)
 			break;
-		if (st == JOB_QUEUED && waited >= 10000 &&
-		    atomic_compare_exchange_strong(&job.state, &queued, JOB_CANCELLED)) {
-			fn(arg);
-			break;
+		if (waited >= limit_ms) {
+			int queued = JOB_QUEUED, running = JOB_RUNNING;
+
+			if (atomic_compare_exchange_strong(&job.state, &queued, JOB_CANCELLED)) {
+				/* Never taken (the thread is stuck or gone): do it here. */
+				fn(arg);
+				break;
+			}
+			if (atomic_compare_exchange_strong(&job.state, &running, JOB_ABANDONED))
+				return -ETIMEDOUT;
+			continue;	/* it finished meanwhile */
 		}
 		futex_wait(&job.state, st, 100);
 	}
 	atomic_store(&job.state, JOB_IDLE);
 	futex_wake(&job.state);
+	return rc;
 }
 
 int bg_add_hook(void (*fn)(void))
@@ -117,7 +132,7 @@ int bg_add_hook(void (*fn)(void))
 
 void bg_fork_child(void)
 {
-	atomic_store(&alive, false);
+	atomic_store(&alive, 0);
 	atomic_store(&job.state, JOB_IDLE);
 }
 
@@ -162,16 +177,22 @@ static void private_fd_table(void)
 	close_between(lo, 0);
 }
 
-/* Once the program has closed or replaced its stderr, this thread lets go of its copy. */
+/*
+ * Once the program has closed or replaced its stderr, this thread lets go of its copy.
+ * Only on evidence: /proc unreadable (not mounted in a container) keeps it.
+ */
 static void drop_stale_stderr(void)
 {
 	struct stat mine, theirs;
 
 	if (fstat(2, &mine) != 0)
 		return;
-	if (stat("/proc/self/fd/2", &theirs) != 0 || mine.st_dev != theirs.st_dev ||
-	    mine.st_ino != theirs.st_ino)
+	if (stat("/proc/self/fd/2", &theirs) == 0) {
+		if (mine.st_dev != theirs.st_dev || mine.st_ino != theirs.st_ino)
+			close(2);
+	} else if (errno == ENOENT && access("/proc/self/fd", F_OK) == 0) {
 		close(2);
+	}
 }
 
 /*
@@ -226,7 +247,8 @@ static void *bg_main(void *arg)
 	threads_exclude_self();
 	atomic_store(&bg_tid, (pid_t)syscall(SYS_gettid));
 	prctl(PR_SET_NAME, "cprof", 0, 0, 0);
-	atomic_store(&alive, true);
+	atomic_store(&alive, 1);
+	futex_wake(&alive);
 	for (;;) {
 		if (!atomic_exchange(&wake_word, 0))
 			futex_wait(&wake_word, 0, 100);
@@ -241,7 +263,12 @@ static void *bg_main(void *arg)
 		tick++;
 		if (modules_changed())
 			modules_refresh();
-		if (tick % 10 == 0 && threads_rescan() > 0)
+		/*
+		 * The writable regions bound the unwinder's reads on stacks it was not told
+		 * about (threads that bypassed pthread_create, coroutines): re-read when new
+		 * threads appear and every 5 seconds for stacks made meanwhile.
+		 */
+		if ((tick % 10 == 0 && threads_rescan() > 0) || tick % 50 == 0)
 			modules_regions_refresh();
 		if (tick % 10 == 0)
 			drop_stale_stderr();
@@ -255,11 +282,11 @@ static void *bg_main(void *arg)
 	 * Leaving lets glibc see the process's last thread end and call exit(0), here (the
 	 * profiles are then written on this thread: bg_run finds it no longer alive).
 	 */
-	atomic_store(&alive, false);
+	atomic_store(&alive, 0);
 	return NULL;
 }
 
-int bg_start(void)
+int bg_start(bool wait)
 {
 	pthread_t th;
 	pthread_attr_t attr;
@@ -280,14 +307,11 @@ int bg_start(void)
 		return -rc;
 	}
 	/*
-	 * Wait (a little) until it runs, so that work handed to bg_run right after start-up
-	 * (the HTTP server) happens there, in its private file table, and not inline.
+	 * Wait (a second at most) until it runs, so that work handed to bg_run right after
+	 * start-up (the HTTP server) happens there, in its private file table, and not inline.
 	 */
-	for (int i = 0; i < 1000 && !atomic_load(&alive); i++) {
-		struct timespec ms = { 0, 1000000 };
-
-		nanosleep(&ms, NULL);
-	}
+	for (int i = 0; wait && i < 10 && !atomic_load(&alive); i++)
+		futex_wait(&alive, 0, 100);
 	return 0;
 }
 

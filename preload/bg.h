@@ -6,19 +6,24 @@
 #ifndef CPROF_BG_H
 #define CPROF_BG_H
 
+#include <stdbool.h>
+
 /*
- * Starts the thread (again, in a fork child) and waits up to a second until it runs.
- * Normal context. 0 or -errno.
+ * Starts the thread (again, in a fork child). With wait, waits up to a second until it runs
+ * (work handed to bg_run right after then runs there); a fork child does not wait, since
+ * most children exec at once. Normal context. 0 or -errno.
  */
-int bg_start(void);
+int bg_start(bool wait);
 
 /*
  * Runs fn(arg) on the background thread and waits for it to finish; runs it in the
  * calling thread instead when there is no background thread (a fork child before it is
- * restarted) or when the background thread has not taken the job within 10 seconds.
- * One job at a time: a second caller waits its turn. Normal context.
+ * started) or when the thread has not taken the job within limit_ms. A job still running
+ * after limit_ms is abandoned (it finishes on its own): -ETIMEDOUT, so that an exit path
+ * never hangs on a lock the interrupted program holds. One job at a time: a second caller
+ * waits its turn (within the same limit). Normal context. 0 or -ETIMEDOUT.
  */
-void bg_run(void (*fn)(void *), void *arg);
+int bg_run(void (*fn)(void *), void *arg, int limit_ms);
 
 /* In a fork child: the background thread is gone; forget its state, then bg_start. */
 void bg_fork_child(void);

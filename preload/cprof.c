@@ -62,6 +62,7 @@ static void fork_child(void)
 	atomic_store(&profiled_pid, pid);
 	forked = true;
 	env_fork_child(pid);
+	dump_fork_child();
 	modules_fork_child();
 	cpu_fork_child();
 	mutex_fork_child();
@@ -78,7 +79,7 @@ static void fork_child(void)
 	 * child with nothing to collect has no use for it (bg_run then works inline).
 	 */
 	if (cpu_running() || heap_running())
-		bg_start();
+		bg_start(false);
 	cprof_tls.in_cprof--;
 }
 
@@ -178,11 +179,11 @@ static int start(void)
 	if (env.threads_path)
 		snap_register("threads", env.threads_path, write_threads, NULL);
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	bg_start();
+	bg_start(true);
 	if (env.period_ns)
 		period_start();
 	if (env.http)
-		bg_run(start_http, NULL);
+		bg_run(start_http, NULL, 2000);
 	return 0;
 }
 
@@ -281,8 +282,12 @@ static void write_profiles(void *arg)
 	}
 }
 
-/* Writes every requested profile; the first caller does it, later ones return. */
-static void finish(void)
+/*
+ * Writes every requested profile; the first caller does it, later ones return. A write
+ * still going after limit_ms is abandoned, so that the program still ends when the work
+ * needs a lock the exiting thread was interrupted in (an _exit from a crash handler).
+ */
+static void finish(int limit_ms)
 {
 	int expected = RUNNING;
 
@@ -300,7 +305,8 @@ static void finish(void)
 	    !env.threadcreate_path && env.n_profiles == 0)
 		return;
 	cprof_tls.in_cprof++;
-	bg_run(write_profiles, NULL);
+	if (bg_run(write_profiles, NULL, limit_ms) < 0)
+		log_write_sig("the profiles were not finished in time at exit; some are missing");
 	cprof_tls.in_cprof--;
 }
 
@@ -312,12 +318,12 @@ CPROF_EXPORT int cprof_enabled_v1(void)
 
 __attribute__((destructor)) static void cprof_fini(void)
 {
-	finish();
+	finish(60000);
 }
 
 CPROF_EXPORT void _exit(int status)
 {
-	finish();
+	finish(10000);
 	if (real__exit)
 		real__exit(status);
 	syscall(SYS_exit_group, status);
@@ -326,7 +332,7 @@ CPROF_EXPORT void _exit(int status)
 
 CPROF_EXPORT void _Exit(int status)
 {
-	finish();
+	finish(10000);
 	if (real__Exit)
 		real__Exit(status);
 	syscall(SYS_exit_group, status);

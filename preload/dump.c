@@ -666,9 +666,17 @@ size_t dump_sources(const struct dump_source **out, size_t max)
 	return n;
 }
 
+static pthread_mutex_t building = PTHREAD_MUTEX_INITIALIZER;
+
+void dump_fork_child(void)
+{
+	/* A build the background thread or a server worker was doing is gone with it. */
+	pthread_mutex_init(&building, NULL);
+	pthread_mutex_init(&sources_lock, NULL);
+}
+
 struct profile *dump_build_source(const char *name)
 {
-	static pthread_mutex_t building = PTHREAD_MUTEX_INITIALIZER;
 	const struct dump_source *src = dump_find(name);
 	struct dump_kind k;
 	struct profile *p = NULL;

@@ -140,6 +140,9 @@ const struct dump_source *dump_find(const char *name);
 /* Every registered source, in registration order, into out[0..max); returns how many. */
 size_t dump_sources(const struct dump_source **out, size_t max);
 
+/* In a fork child: the registry's and the builders' locks may have been held. */
+void dump_fork_child(void);
+
 /* Builds the named source's profile as of now; NULL if unknown or out of memory. */
 struct profile *dump_build_source(const char *name);
 
