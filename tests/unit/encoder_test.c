@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "decode.h"
 #include "gz.h"
 #include "profile.h"
@@ -25,31 +26,10 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int n_failed, n_passed;
 static const char *out_dir;
 static FILE *expect_file;
 
 /* --- reporting ------------------------------------------------------------------------ */
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", name);
-		n_passed++;
-		return;
-	}
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed++;
-}
 
 /* Prints text as "# " comment lines (so that the one-line-per-check output stays parsable). */
 static void comment_block(const char *title, const char *text)
@@ -1793,6 +1773,5 @@ int main(int argc, char **argv)
 	save_pprof_sample();
 	if (expect_file)
 		fclose(expect_file);
-	printf("# %d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	return check_done();
 }

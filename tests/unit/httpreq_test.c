@@ -15,30 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "httpreq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int n_failed;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed++;
-}
 
 static int head(const char *s, struct httpreq *r)
 {
@@ -309,10 +289,5 @@ int main(void)
 	test_form();
 	test_escape();
 	test_corpus();
-	if (n_failed) {
-		printf("%d check(s) failed\n", n_failed);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return check_done();
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dump.h"
 #include "labels.h"
 #include "threads.h"
@@ -25,28 +26,6 @@ void cprof_labels_set_v1(uint32_t id);
 uint32_t cprof_labels_get_v1(void);
 const char *cprof_labels_value_v1(uint32_t id, const char *key);
 size_t cprof_labels_list_v1(uint32_t id, const char **kv, size_t max);
-
-static int n_failed, n_passed;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", name);
-		n_passed++;
-		return;
-	}
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed++;
-}
 
 /* The set's labels as "k=v k=v" in key order, for comparisons. */
 static const char *show(uint32_t id)
@@ -242,6 +221,5 @@ int main(void)
 	test_memo();
 	test_limits_and_lookup();
 	test_threads();
-	printf("# %d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	return check_done();
 }

@@ -16,33 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "legacy.h"
 #include "profile.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static int n_failed, n_passed;
 static const char *out_dir;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", name);
-		n_passed++;
-		return;
-	}
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed++;
-}
 
 /* --- golden files (as encoder_test.c keeps them) ----------------------------------------- */
 
@@ -465,6 +445,5 @@ int main(int argc, char **argv)
 	test_unscale();
 	test_threads_once();
 	test_edges();
-	printf("# %d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	return check_done();
 }

@@ -17,30 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "decode.h"
 #include "merge.h"
 #include "profile.h"
-
-static int n_failed;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("ok - %s\n", name);
-		return;
-	}
-	printf("not ok - %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed++;
-}
 
 /* A sample of a test profile: frames by function name, leaf first, NULL-terminated. */
 struct spec {
@@ -454,10 +434,5 @@ int main(int argc, char **argv)
 	test_relocation();
 	test_scale();
 	test_empty();
-	if (n_failed) {
-		printf("%d check(s) failed\n", n_failed);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return check_done();
 }
