@@ -506,7 +506,10 @@ static int object_open(const struct object *obj, const struct symbols_mapping *m
 				 (unsigned long long)m->start, (unsigned long long)m->limit);
 			path = alt;
 		}
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* A device the program mapped is never opened: that could have effects. */
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -791,7 +794,11 @@ static int debug_try(const char *path, const struct object *obj, struct elf *dbg
 	char id[2 * SYMBOLS_BUILD_ID_MAX + 1];
 	struct stat st;
 
-	src.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (src.fd < 0)
 		return -errno;
 	if (fstat(src.fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino == obj->ino)
