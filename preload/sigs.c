@@ -33,7 +33,8 @@ struct owned {
 static struct owned own[NSIG];
 
 static void handler_sig(int sig, siginfo_t *si, void *uc);
-static int install_sig(int sig, int flags);
+static int install_sig(int sig);
+static void read_prog_sig(struct owned *o, struct sigaction *out);
 
 
 static int take(int sig, sigs_fn fn, const char *why, bool shared)
@@ -49,7 +50,7 @@ static int take(int sig, sigs_fn fn, const char *why, bool shared)
 	o->fn = fn;
 	o->why = why;
 	o->shared = shared;
-	rc = install_sig(sig, o->prog.sa_flags & SA_ONSTACK);
+	rc = install_sig(sig);
 	if (rc < 0)
 		return rc;
 	atomic_store(&o->owned, true);
@@ -87,14 +88,34 @@ bool sigs_still_ours(int sig)
 
 /* --- signal context --- */
 
-/* Installs cprof's handler for sig in the kernel. Signal context: yes. */
-static int install_sig(int sig, int flags)
+/*
+ * The flags cprof's handler needs in the kernel for what the program asked. SA_ONSTACK
+ * once the program wants its handler on the alternate stack (it never goes back: a
+ * signal cprof handles on the thread's stack may be one the program set the alternate
+ * stack up for). SA_RESTART for the signals cprof owns, whose deliveries are mostly its
+ * own and must not interrupt the program's system calls; for a shared signal (the dump
+ * signal), what the program's handler asked, so that a program that uses the signal to
+ * interrupt a blocking call still sees EINTR.
+ */
+static int wanted_flags_sig(const struct owned *o, const struct sigaction *prog)
 {
-	struct sigaction sa;
+	int f = SA_SIGINFO | SA_RESTART | ((o->kernel_flags | prog->sa_flags) & SA_ONSTACK);
 
+	if (o->shared && prog->sa_handler != SIG_DFL && prog->sa_handler != SIG_IGN &&
+	    !(prog->sa_flags & SA_RESTART))
+		f &= ~SA_RESTART;
+	return f;
+}
+
+/* Installs cprof's handler for sig in the kernel. Signal context: yes. */
+static int install_sig(int sig)
+{
+	struct sigaction sa, prog;
+
+	read_prog_sig(&own[sig], &prog);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = handler_sig;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART | flags;
+	sa.sa_flags = wanted_flags_sig(&own[sig], &prog);
 	sigemptyset(&sa.sa_mask);
 	if (real_sigaction(sig, &sa, NULL) < 0)
 		return -errno;
@@ -230,8 +251,8 @@ CPROF_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigactio
 		write_prog_sig(o, act);
 		if (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN)
 			tell_once_sig(sig, o);
-		if ((act->sa_flags & SA_ONSTACK) && !(o->kernel_flags & SA_ONSTACK))
-			install_sig(sig, SA_ONSTACK);
+		if (wanted_flags_sig(o, act) != o->kernel_flags)
+			install_sig(sig);
 	}
 	if (old)
 		*old = prev;

@@ -3,7 +3,9 @@
 # it and writes a snapshot; with SIG_IGN or the default disposition, the program survives
 # and each SIGUSR2 writes a snapshot. With -signal=RTMIN+3, SIGUSR2 is the program's alone
 # (no snapshot) and RTMIN+3 writes one. Without -heap or -allocs, cprof leaves SIGUSR2
-# alone: its default action kills the program as before. -signal refuses signals that
+# alone: its default action kills the program as before. A handler installed without
+# SA_RESTART still has its blocking read interrupted (EINTR), one with SA_RESTART does
+# not, as without cprof. -signal refuses signals that
 # cannot be the dump signal, and the library falls back to SIGUSR2 for a bad CPROF_SIGNAL.
 . tests/lib.sh
 . tests/lib-heap.sh
@@ -36,6 +38,42 @@ stop handler
 expect_status "handler: the program" 0
 check "handler: the program counted 3 signals" grep -qx 'usr2 3' "$T/handler.out"
 check "handler: exactly 3 snapshots" test ! -e "$f.4"
+
+# in_read NAME: waits until the program (cprofrun's child, or $pid itself when plain)
+# blocks in read(2), so that the signal cannot come before the call.
+in_read() {
+	local p
+	for _ in $(seq 500); do
+		p=$(pgrep -P "$pid" | head -1)
+		[ -z "$p" ] && p=$pid
+		case $(cat "/proc/$p/syscall" 2>/dev/null) in
+		"0 "*) return 0 ;;
+		esac
+		sleep 0.01
+	done
+	return 1
+}
+
+for mode in eintr restart; do
+	want=$([ $mode = eintr ] && echo 'read EINTR' || echo 'read 1')
+	for how in plain cprof; do
+		mkdir -p "$T/$mode-$how"
+		if [ $how = plain ]; then
+			"$PROGS/heap_ownsig" $mode "$T/$mode-$how" >"$T/$mode-$how.out" 2>&1 &
+		else
+			"$CPROFRUN" -heap="$T/$mode.prof" "$PROGS/heap_ownsig" $mode "$T/$mode-$how" \
+				>"$T/$mode-$how.out" 2>"$T/$mode-$how.err" &
+		fi
+		pid=$!
+		check "$mode, $how: the program blocks in read" in_read
+		kill -USR2 "$pid"
+		check "$mode, $how: the handler ran" wait_for "$T/$mode-$how/usr2-1"
+		stop "$mode-$how"
+		expect_status "$mode, $how: the program" 0
+		check "$mode, $how: '$want', as the handler's flags ask" grep -qx "$want" "$T/$mode-$how.out"
+	done
+	check "$mode: the snapshot was written" test -e "$T/$mode.prof.1"
+done
 
 for mode in ign dfl; do
 	g=$T/$mode.prof
