@@ -77,17 +77,30 @@ static void take_job(void)
 	futex_wake(&job.state);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The limit is a deadline on the monotonic clock: the futex waits end early whenever a
+ * signal handler runs (a program with a 1 kHz interval timer), so counting them would
+ * cut the limit short.
+ */
 int bg_run(void (*fn)(void *), void *arg, int limit_ms)
 {
-	int st = JOB_IDLE, rc = 0;
+	int64_t deadline = now_ms() + limit_ms;
+	int st = JOB_IDLE;
 
 	if (!atomic_load(&alive) || (pid_t)syscall(SYS_gettid) == atomic_load(&bg_tid)) {
 		fn(arg);
 		return 0;
 	}
-	for (int waited = 0; !atomic_compare_exchange_strong(&job.state, &st, JOB_FILLING);
-	     waited += 10) {
-		if (waited >= limit_ms)
+	while (!atomic_compare_exchange_strong(&job.state, &st, JOB_FILLING)) {
+		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
 		futex_wait(&job.state, st, 10);
 		st = JOB_IDLE;
@@ -96,15 +109,25 @@ int bg_run(void (*fn)(void *), void *arg, int limit_ms)
 	job.arg = arg;
 	atomic_store_explicit(&job.state, JOB_QUEUED, memory_order_release);
 	bg_wake_sig();
-	for (int waited = 0;; waited += 100) {
+	for (;;) {
 		st = atomic_load(&job.state);
 		if (st == JOB_DONE)
 			break;
-		if (waited >= limit_ms) {
+		if (now_ms() >= deadline) {
 			int queued = JOB_QUEUED, running = JOB_RUNNING;
 
 			if (atomic_compare_exchange_strong(&job.state, &queued, JOB_CANCELLED)) {
-				/* Never taken (the thread is stuck or gone): do it here. */
+				/*
+				 * Never taken. A thread that has ended cannot: do it here. One
+				 * still alive is stuck, most likely on a lock the interrupted
+				 * program holds (malloc's, the loader's), which the job would
+				 * need as well: give up.
+				 */
+				if (atomic_load(&alive)) {
+					atomic_store(&job.state, JOB_IDLE);
+					futex_wake(&job.state);
+					return -ETIMEDOUT;
+				}
 				fn(arg);
 				break;
 			}
@@ -116,7 +139,7 @@ int bg_run(void (*fn)(void *), void *arg, int limit_ms)
 	}
 	atomic_store(&job.state, JOB_IDLE);
 	futex_wake(&job.state);
-	return rc;
+	return 0;
 }
 
 int bg_add_hook(void (*fn)(void))

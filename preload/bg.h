@@ -18,10 +18,11 @@ int bg_start(bool wait);
 /*
  * Runs fn(arg) on the background thread and waits for it to finish; runs it in the
  * calling thread instead when there is no background thread (a fork child before it is
- * started) or when the thread has not taken the job within limit_ms. A job still running
- * after limit_ms is abandoned (it finishes on its own): -ETIMEDOUT, so that an exit path
- * never hangs on a lock the interrupted program holds. One job at a time: a second caller
- * waits its turn (within the same limit). Normal context. 0 or -ETIMEDOUT.
+ * started, or the thread has ended). Gives up after limit_ms (-ETIMEDOUT), so that an exit
+ * path never hangs on a lock the interrupted program holds: a job the thread has not taken
+ * by then is dropped (the thread is stuck), one still running is abandoned (it finishes
+ * on its own). One job at a time: a second caller waits its turn (within the same limit).
+ * Normal context. 0 or -ETIMEDOUT.
  */
 int bg_run(void (*fn)(void *), void *arg, int limit_ms);
 

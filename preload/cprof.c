@@ -182,8 +182,8 @@ static int start(void)
 	bg_start(true);
 	if (env.period_ns)
 		period_start();
-	if (env.http)
-		bg_run(start_http, NULL, 2000);
+	if (env.http && bg_run(start_http, NULL, 5000) < 0)
+		log_warn("the background thread did not start the HTTP server within 5 s");
 	return 0;
 }
 
