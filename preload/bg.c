@@ -263,7 +263,7 @@ static bool only_one_left(void)
 
 static void *bg_main(void *arg)
 {
-	unsigned tick = 0;
+	unsigned tick = 0, regions_tick = 0;
 
 	cprof_tls.in_cprof = 1;	/* nothing this thread does is the program's */
 	private_fd_table();
@@ -289,10 +289,15 @@ static void *bg_main(void *arg)
 		/*
 		 * The writable regions bound the unwinder's reads on stacks it was not told
 		 * about (threads that bypassed pthread_create, coroutines): re-read when new
-		 * threads appear and every 5 seconds for stacks made meanwhile.
+		 * threads appear, when an unwind met a stack they do not know (every 200 ms at
+		 * most: an sp that is no stack's would otherwise cost a read of the maps every
+		 * tick), and every 5 seconds.
 		 */
-		if ((tick % 10 == 0 && threads_rescan() > 0) || tick % 50 == 0)
+		if ((tick % 10 == 0 && threads_rescan() > 0) || tick % 50 == 0 ||
+		    (tick - regions_tick >= 2 && modules_regions_missed())) {
 			modules_regions_refresh();
+			regions_tick = tick;
+		}
 		if (tick % 10 == 0)
 			drop_stale_stderr();
 		if (only_one_left()) {

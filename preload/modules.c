@@ -38,6 +38,7 @@ struct regions_snap {
 static _Atomic(struct modules_snap *) cur_modules;
 static _Atomic unsigned generation;
 static _Atomic(struct regions_snap *) cur_regions;
+static _Atomic bool regions_missed;	/* an sp outside every region: re-read them */
 static _Atomic unsigned long epoch;
 static _Atomic long readers[2];
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
@@ -528,5 +529,11 @@ uint64_t modules_region_top_sig(uint64_t addr)
 		else
 			return s->r[mid].hi;
 	}
+	atomic_store_explicit(&regions_missed, true, memory_order_relaxed);
 	return 0;
+}
+
+bool modules_regions_missed(void)
+{
+	return atomic_exchange(&regions_missed, false);
 }

@@ -44,6 +44,12 @@ bool modules_changed(void);
 /* Re-reads the writable regions of /proc/self/maps (new thread stacks). Normal context. */
 int modules_regions_refresh(void);
 
+/*
+ * True (once) when an unwind met a stack pointer outside every region since the last
+ * call: a stack made since the last refresh (a new coroutine's). Normal context.
+ */
+bool modules_regions_missed(void);
+
 /* The fork child handler: the writers' lock may have been held by a vanished thread. */
 void modules_fork_prepare(void);
 void modules_fork_parent(void);

@@ -107,8 +107,12 @@ static void release_locked(struct thread *t)
 	atomic_store_explicit(&t->state, SLOT_FREE, memory_order_release);
 }
 
-/* The top of the calling thread's stack, from its attributes (normal context). */
-/* The calling thread's stack, [*lo, *hi), or 0, 0. */
+/*
+ * The calling thread's stack, [*lo, *hi), or 0, 0 (normal context). At most 1 GiB: with
+ * an unlimited stack rlimit glibc gives the main thread everything down to the next
+ * mapping (terabytes with the legacy layout), which would hold every later mmap, a
+ * coroutine's stack or an alternate signal stack; those are bounded by their own region.
+ */
 static void own_stack(uint64_t *lo, uint64_t *hi)
 {
 	pthread_attr_t attr;
@@ -121,6 +125,8 @@ static void own_stack(uint64_t *lo, uint64_t *hi)
 	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
 		*lo = (uint64_t)(uintptr_t)addr;
 		*hi = *lo + size;
+		if (size > (1ull << 30))
+			*lo = *hi - (1ull << 30);
 	}
 	pthread_attr_destroy(&attr);
 }

@@ -960,10 +960,11 @@ static int walk(struct regs *rg, struct bounds b, uint64_t *pcs, int max, unsign
 	unsigned gen;
 
 	*flags = 0;
-	if (!rebound(&b, rg->r[R_RSP]))
-		b.lo = b.hi = 0;	/* unknown stack: the leaf only */
+	/* Before rebound: the region snapshot it reads may be retired meanwhile otherwise. */
 	token = modules_enter_sig();
 	gen = modules_generation_sig();
+	if (!rebound(&b, rg->r[R_RSP]))
+		b.lo = b.hi = 0;	/* unknown stack: the leaf only */
 	for (int steps = 0;; steps++) {
 		uint64_t pc = rg->r[R_RA], sp = rg->r[R_RSP];
 		uint64_t lookup = exact ? pc : pc - 1, key = cache_key(lookup, gen), rule;
