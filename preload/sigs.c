@@ -203,6 +203,8 @@ static void chain_sig(int sig, siginfo_t *si, void *uc)
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		write_prog_sig(o, &dfl);
+		if (wanted_flags_sig(o, &dfl) != o->kernel_flags)
+			install_sig(sig);
 	}
 	pthread_sigmask(SIG_BLOCK, &p.sa_mask, &old);
 	if (p.sa_flags & SA_NODEFER) {
