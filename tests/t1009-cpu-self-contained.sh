@@ -12,6 +12,7 @@ run_cprof "$T/run" -cpu="$f" "$T/app" 1000
 expect_status "a copy of cpu_fractions" 0
 check "our decoder reads the profile" pdump_ok "$f"
 id=$(readelf -n "$T/app" | awk '/Build ID:/ { print $3 }')
+echo "# $(grep '^mapping: 1 ' "$f.dump")"
 check "mapping 1 is the executable with its build id ($id)" \
 	grep -Eq "^mapping: 1 0x[0-9a-f]+/0x[0-9a-f]+/0x[0-9a-f]+ file=$T/app build_id=$id flags=\\[FN\\]" "$f.dump"
 check "mapping 1's offset is the executable segment's file offset (not 0)" \
@@ -28,4 +29,5 @@ go tool pprof -top "$f" >"$T/gone.top" 2>"$T/gone.err"
 check "with the binary gone, go tool pprof still names the functions" \
 	grep -q ' fractions_fifty$' "$T/gone.top"
 check "... and prints no warning" test ! -s "$T/gone.err"
+if [ -s "$T/gone.err" ]; then sed "s/^/# /" "$T/gone.err"; fi
 finish
