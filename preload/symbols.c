@@ -21,6 +21,7 @@
 
 #include "limits.h"
 #include "lines.h"
+#include "common.h"
 #include "symbols.h"
 
 #define SYMBOLS_NOTES_MAX	(64u << 10)	/* bytes of one note segment or section */
@@ -777,6 +778,260 @@ static const struct sym *object_sym(const struct object *obj, uint64_t vaddr)
 	return NULL;
 }
 
+/* --- PLT entries ------------------------------------------------------------------------ */
+
+/*
+ * No symbol table names the PLT's stubs, and a sample lands in one now and then (a call
+ * through it is one jmp). perf and objdump call them NAME@plt; so does cprof, so that
+ * every address of a mapping has a name (has_functions, which tells go tool pprof it
+ * need not look for the binary). x86-64 only: each stub of .plt, .plt.sec (with IBT) and
+ * .plt.got is named after the relocation that fills the GOT slot its jmp reads: the
+ * symbol of a jump slot or GLOB_DAT, the resolver's name for an IRELATIVE slot (libc's
+ * memcpy@plt, which objdump calls *ABS*+0x...@plt).
+ */
+struct plt_entry {
+	uint64_t start;
+	const char *name;	/* in one of the tables below, or obj->names */
+	size_t len;
+};
+
+struct plt_tables {
+	Elf64_Rela *rela;	/* .rela.plt */
+	size_t n_rela;
+	Elf64_Rela *dyn;	/* .rela.dyn */
+	size_t n_dyn;
+	Elf64_Sym *sym;		/* .dynsym */
+	size_t n_sym;
+	char *str;		/* .dynstr, NUL-terminated */
+	size_t str_size;
+};
+
+static int read_section(const struct elf *e, ssize_t i, uint32_t type, size_t entsize, void **out,
+			size_t *n)
+{
+	const Elf64_Shdr *sh;
+
+	*out = NULL;
+	*n = 0;
+	if (i < 0 || (size_t)i >= e->n_sh)
+		return -ENOENT;
+	sh = &e->sh[i];
+	if (sh->sh_type != type || sh->sh_size > CPROF_SYMTAB_MAX)
+		return -EINVAL;
+	if (src_read_alloc(&e->src, sh->sh_offset, sh->sh_size, (uint8_t **)out))
+		return -EINVAL;
+	*n = entsize ? sh->sh_size / entsize : sh->sh_size;
+	return 0;
+}
+
+static void plt_tables_free(struct plt_tables *t)
+{
+	free(t->rela);
+	free(t->dyn);
+	free(t->sym);
+	free(t->str);
+}
+
+/* The name of .dynsym entry idx, cut at a version suffix; NULL when there is none. */
+static const char *plt_sym_name(const struct plt_tables *t, uint64_t idx, size_t *len)
+{
+	const char *name, *at;
+
+	if (idx == 0 || idx >= t->n_sym || t->sym[idx].st_name >= t->str_size)
+		return NULL;
+	name = t->str + t->sym[idx].st_name;
+	if (!*name)
+		return NULL;
+	at = strchr(name + 1, '@');
+	*len = at ? (size_t)(at - name) : strlen(name);
+	return name;
+}
+
+/* The name of a jump slot's relocation, or NULL. */
+static const char *plt_slot_name(const struct object *obj, const struct plt_tables *t,
+				 const Elf64_Rela *r, size_t *len)
+{
+	const struct sym *sy;
+	uint32_t type = ELF64_R_TYPE(r->r_info);
+
+	if (type == R_X86_64_JUMP_SLOT || type == R_X86_64_GLOB_DAT)
+		return plt_sym_name(t, ELF64_R_SYM(r->r_info), len);
+	if (type != R_X86_64_IRELATIVE)
+		return NULL;
+	sy = object_sym(obj, (uint64_t)r->r_addend);
+	if (!sy || sy->start != (uint64_t)r->r_addend)
+		return NULL;
+	*len = strlen(obj->names + sy->name);
+	return obj->names + sy->name;
+}
+
+/* The GOT slot a stub jumps through (jmp *disp32(%rip), after endbr64 or bnd), or 0. */
+static uint64_t plt_got_slot(const uint8_t *code, size_t len, uint64_t addr)
+{
+	for (size_t k = 0; k + 6 <= len && k < 8; k++) {
+		if (code[k] == 0xff && code[k + 1] == 0x25) {
+			int32_t disp;
+
+			memcpy(&disp, code + k + 2, 4);
+			return addr + k + 6 + (uint64_t)(int64_t)disp;
+		}
+	}
+	return 0;
+}
+
+/* The relocation of GOT slot slot in r[n] (sorted by offset), or NULL. */
+static const Elf64_Rela *plt_reloc(const Elf64_Rela *r, size_t n, uint64_t slot)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].r_offset < slot)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && r[lo].r_offset == slot ? &r[lo] : NULL;
+}
+
+static int rela_cmp(const void *a, const void *b)
+{
+	const Elf64_Rela *x = a, *y = b;
+
+	return x->r_offset < y->r_offset ? -1 : x->r_offset > y->r_offset;
+}
+
+/*
+ * Collects the named stubs of e's PLT sections into *out (malloc'd): every stub whose jmp
+ * reads a GOT slot that a jump-slot, IRELATIVE or GLOB_DAT relocation fills. The order of
+ * the stubs is the linker's (with -z now it is not .rela.plt's), so each is decoded.
+ */
+static size_t plt_collect(const struct object *obj, const struct elf *e, struct plt_tables *t,
+			  struct plt_entry **out)
+{
+	static const char *const secs[] = { ".plt", ".plt.sec", ".plt.got" };
+	size_t n = 0, cap = 0;
+	struct plt_entry *en;
+
+	*out = NULL;
+	qsort(t->rela, t->n_rela, sizeof(*t->rela), rela_cmp);
+	qsort(t->dyn, t->n_dyn, sizeof(*t->dyn), rela_cmp);
+	for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
+		ssize_t k = elf_find_section(e, secs[i], SHT_PROGBITS);
+
+		if (k >= 0)
+			cap += e->sh[k].sh_size / 8;
+	}
+	if (cap == 0 || cap > (1u << 20) || !(en = calloc(cap, sizeof(*en))))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
+		ssize_t k = elf_find_section(e, secs[i], SHT_PROGBITS);
+		const Elf64_Shdr *sh;
+		uint8_t *code;
+		size_t step;
+
+		if (k < 0)
+			continue;
+		sh = &e->sh[k];
+		step = sh->sh_entsize == 8 || sh->sh_entsize == 16 ? sh->sh_entsize : 16;
+		if (src_read_alloc(&e->src, sh->sh_offset, sh->sh_size, &code))
+			continue;
+		for (uint64_t off = 0; off + step <= sh->sh_size && n < cap; off += step) {
+			uint64_t slot = plt_got_slot(code + off, step, sh->sh_addr + off);
+			const Elf64_Rela *r = plt_reloc(t->rela, t->n_rela, slot);
+			const char *name;
+
+			if (!r)
+				r = plt_reloc(t->dyn, t->n_dyn, slot);
+			if (!slot || !r || !(name = plt_slot_name(obj, t, r, &en[n].len)))
+				continue;
+			en[n].start = sh->sh_addr + off;
+			en[n++].name = name;
+		}
+		free(code);
+	}
+	*out = en;
+	return n;
+}
+
+static int sym_start_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Adds NAME@plt symbols for e's PLT stubs to obj->syms. Failures leave obj as it was. */
+static void object_add_plt(struct object *obj, const struct elf *e)
+{
+	struct plt_tables t = { 0 };
+	struct plt_entry *en = NULL;
+	size_t n = 0, pool = 0, add = 0, at, kept;
+	struct sym *syms = NULL;
+	char *names = NULL;
+	ssize_t rela, dyn;
+
+	if (e->eh.e_machine != EM_X86_64)
+		return;
+	rela = elf_find_section(e, ".rela.plt", SHT_RELA);
+	dyn = elf_find_section(e, ".rela.dyn", SHT_RELA);
+	ssize_t dynsym = rela >= 0 ? (ssize_t)e->sh[rela].sh_link :
+			 dyn >= 0 ? (ssize_t)e->sh[dyn].sh_link : -1;
+	if (dynsym <= 0 ||
+	    read_section(e, dynsym, SHT_DYNSYM, sizeof(Elf64_Sym), (void **)&t.sym, &t.n_sym) ||
+	    read_section(e, (ssize_t)e->sh[dynsym].sh_link, SHT_STRTAB, 0, (void **)&t.str,
+			 &t.str_size))
+		goto out;
+	read_section(e, rela, SHT_RELA, sizeof(Elf64_Rela), (void **)&t.rela, &t.n_rela);
+	read_section(e, dyn, SHT_RELA, sizeof(Elf64_Rela), (void **)&t.dyn, &t.n_dyn);
+	n = plt_collect(obj, e, &t, &en);
+	if (n == 0)
+		goto out;
+	for (size_t i = 0; i < obj->n_syms; i++)
+		pool += strlen(obj->names + obj->syms[i].name) + 1;
+	for (size_t i = 0; i < n; i++)
+		add += en[i].len + sizeof("@plt");
+	if (pool + add > UINT32_MAX || !(syms = malloc((obj->n_syms + n) * sizeof(*syms))) ||
+	    !(names = malloc(pool + add)))
+		goto out;
+	at = 0;
+	for (size_t i = 0; i < obj->n_syms; i++) {
+		size_t len = strlen(obj->names + obj->syms[i].name) + 1;
+
+		syms[i] = obj->syms[i];
+		syms[i].name = (uint32_t)at;
+		memcpy(names + at, obj->names + obj->syms[i].name, len);
+		at += len;
+	}
+	kept = obj->n_syms;
+	for (size_t i = 0; i < n; i++) {
+		/* A symbol the table has at the same address stays. */
+		const struct sym *had = object_sym(obj, en[i].start);
+		if (had && had->start == en[i].start)
+			continue;
+		syms[kept].start = en[i].start;
+		syms[kept].size = 16;
+		syms[kept++].name = (uint32_t)at;
+		memcpy(names + at, en[i].name, en[i].len);
+		memcpy(names + at + en[i].len, "@plt", sizeof("@plt"));
+		at += en[i].len + sizeof("@plt");
+	}
+	qsort(syms, kept, sizeof(*syms), sym_start_cmp);
+	free(obj->syms);
+	free(obj->names);
+	obj->syms = syms;
+	obj->names = names;
+	obj->n_syms = kept;
+	syms = NULL;
+	names = NULL;
+out:
+	free(syms);
+	free(names);
+	free(en);
+	plt_tables_free(&t);
+}
+
 /* --- separate debug files --------------------------------------------------------------- */
 
 static bool has_section(const struct elf *e, const char *name)
@@ -892,6 +1147,7 @@ static void object_load_elf(struct object *obj, const struct elf *e, bool search
 		if (i >= 0)
 			object_symtab(obj, e, (size_t)i);
 	}
+	object_add_plt(obj, e);
 
 	struct lines_loader ld = { (void *)e, loader_load };
 	if (!lines_here && have_dbg)

@@ -426,6 +426,59 @@ static void test_main_mapping(struct symbols *s)
 	      m0->build_id, id);
 }
 
+/*
+ * The PLT stubs of an object (the one holding fn) are named NAME@plt, as objdump names
+ * them; objdump's *ABS*+0x...@plt (IRELATIVE slots) get the resolver's name instead.
+ */
+static void test_plt(struct symbols *s, const char *what, const void *fn)
+{
+	struct symbols_frame fr[MAX_FRAMES];
+	char cmd[PATH_MAX + 128], line[512], name[400];
+	int n = 0, same = 0, abs_named = 0, abs_n = 0;
+	unsigned long long vaddr;
+	Dl_info info;
+	FILE *p;
+
+	if (!dladdr(fn, &info) || !info.dli_fname) {
+		check(0, "%s: dladdr", what);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "objdump -d -j .plt -j .plt.sec -j .plt.got '%s' 2>/dev/null",
+		 !strcmp(what, "self") ? self_path : info.dli_fname);
+	p = popen(cmd, "r");
+	if (!p) {
+		check(0, "%s: objdump", what);
+		return;
+	}
+	while (fgets(line, sizeof(line), p)) {
+		if (sscanf(line, "%llx <%399[^>]>:", &vaddr, name) != 2 || !ends_with(name, "@plt"))
+			continue;
+		int k = symbols_lookup(s, (uintptr_t)info.dli_fbase + vaddr + 4, fr, MAX_FRAMES);
+		if (!strncmp(name, "*ABS*", 5)) {
+			abs_n++;
+			abs_named += k >= 1 && ends_with(fr[0].name, "@plt");
+			if (abs_n == 1)
+				printf("# %s %#llx: objdump %s, symbols %s\n", what, vaddr, name,
+				       k >= 1 ? fr[0].name : "(none)");
+			continue;
+		}
+		n++;
+		if (k >= 1 && !strcmp(fr[0].name, name))
+			same++;
+		else
+			printf("# %s %#llx: objdump %s, symbols %s\n", what, vaddr, name,
+			       k >= 1 ? fr[0].name : "(none)");
+	}
+	pclose(p);
+	check(n > 0 && same == n, "%s: %d PLT stubs named as objdump names them (%d differ)", what,
+	      n, n - same);
+	/* glibc calls its own IFUNCs (memcpy, strlen...) through the PLT: it has such stubs. */
+	if (abs_n || !strcmp(what, "libc"))
+		check(abs_n > 0 && abs_named == abs_n,
+		      "%s: %d of %d IRELATIVE stubs named after their resolver", what, abs_named,
+		      abs_n);
+}
+
 static void test_libc(struct symbols *s)
 {
 	struct symbols_frame fr[MAX_FRAMES];
@@ -854,6 +907,8 @@ int main(void)
 	compare_addr2line(s, "own", own, 20, 1);
 
 	test_libc(s);
+	test_plt(s, "self", (const void *)main);
+	test_plt(s, "libc", (const void *)printf);
 	test_vdso(s);
 	test_cxx(s);
 	test_prog_object(s, "symtest_dwarf4", "symtest_d4_work", "symtest_d4_other");
