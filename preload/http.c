@@ -334,7 +334,7 @@ static void *worker_main(void *arg)
 			x->resume(x);
 		else if (x->cancel)
 			x->cancel(x);
-		/* The loop looks at the done jobs at least every 10 ms while any are out. */
+		/* The loop looks at the done jobs every 1 to 10 ms while any are out. */
 		job_push(done, &n_done, j.slot, j.kind);
 	}
 	return NULL;
@@ -757,6 +757,7 @@ static void *loop_main(void *arg)
 {
 	struct pollfd pfd[CPROF_HTTP_CONNS_MAX + 1];
 	int slot_of[CPROF_HTTP_CONNS_MAX + 1];
+	int64_t busy_since = 0;
 
 	cprof_tls.in_cprof = 1;
 	threads_exclude_self();
@@ -783,9 +784,24 @@ static void *loop_main(void *arg)
 			slot_of[n] = i;
 			pfd[n++] = (struct pollfd){ c->fd, ev, 0 };
 		}
-		/* Workers do not wake the loop: while jobs are out it looks every 10 ms. */
-		if (busy && next > now + 10000000)
-			next = now + 10000000;
+		/*
+		 * Workers do not wake the loop (a descriptor for it could be the program's, if
+		 * the program closed it and reused the number): while jobs are out it looks
+		 * again after an eighth of the time they have been out, between 1 and 10 ms,
+		 * so that a short answer goes out about 1 ms after it is ready and a long one
+		 * (profile?seconds=30) costs about 100 wake-ups a second.
+		 */
+		if (!busy)
+			busy_since = 0;
+		else if (!busy_since)
+			busy_since = now;
+		if (busy) {
+			int64_t look = (now - busy_since) / 8;
+
+			look = look < 1000000 ? 1000000 : look > 10000000 ? 10000000 : look;
+			if (next > now + look)
+				next = now + look;
+		}
 		/* A deadline may have passed since the last round: then do not wait at all. */
 		if (poll(pfd, n, next > now ? (int)((next - now + 999999) / 1000000) : 0) < 0 &&
 		    errno != EINTR)
