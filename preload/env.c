@@ -251,7 +251,7 @@ static void parse_var(const struct var *v, const char *val)
 	}
 }
 
-/* Decides whether this process is the one to profile (see docs/environment.md). */
+/* Decides whether this process is the one to profile (CPROF_PID, docs/user-guide.md). */
 static void decide_dormant(void)
 {
 	const char *pid = getenv("CPROF_PID");
