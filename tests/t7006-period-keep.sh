@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Continuous profiling: -period=1s -outdir=DIR -keep=3 over a run of about 6 periods
 # leaves exactly 3 files of each kind this process wrote (the CPU profile of each period
-# and a snapshot of each registered named profile: the test source, mutex and block), named
+# and a snapshot of each registered named profile: the test source, heap, mutex and block), named
 # KIND-YYYYMMDDTHHMMSS.mmmZ-PID.pb.gz so that they sort by time, each one whole and
 # readable by go tool pprof, each CPU file the window of one period, and no temporary
 # file left behind. With -keep large enough to keep them all, the CPU periods add up to
@@ -19,7 +19,7 @@ expect_status "http_busy with -period" 0
 check "its output is its own" test "$(cat "$T/run.out")" = "$(printf 'checksum ce8eefe99cd3cc41\ndone')"
 pid=$(ls "$out" | sed -n 's/^cpu-.*Z-\([0-9]*\)\.pb\.gz$/\1/p' | grep -v '^1$' | head -1)
 [ -n "$pid" ] || broken "no periodic file: $(ls "$out")"
-for kind in cpu cprof_test mutex block; do
+for kind in cpu cprof_test heap mutex block; do
 	ls "$out" | grep "^$kind-.*-$pid\.pb\.gz$" >"$T/$kind.list"
 	check "$kind: exactly 3 files kept" test "$(wc -l <"$T/$kind.list")" -eq 3
 	check "$kind: names of the form KIND-YYYYMMDDTHHMMSS.mmmZ-PID.pb.gz" \
