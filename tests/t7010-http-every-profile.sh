@@ -6,7 +6,8 @@
 # functions in it; then the delta of each (go tool pprof -seconds 2: Go's
 # NAME?seconds=2), which covers the window asked for and holds what happened in it (the
 # heap grew in every_grow). A custom profile serves at its name, and its delta is
-# refused with 400, as Go refuses it for profiles that are not its own.
+# refused with 400, as Go refuses it for profiles that are not its own. Block and mutex
+# samples carry the labels of the region they were taken in (cprof.h).
 . tests/lib.sh
 . tests/http.sh
 need go
@@ -40,7 +41,13 @@ kind() {
 kind heap 'alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes[dflt]' every_grow
 kind allocs 'alloc_objects/count alloc_space/bytes[dflt] inuse_objects/count inuse_space/bytes' every_grow
 kind block 'contentions/count delay/nanoseconds[dflt]' every_block
+v=$(sum_tagged "$saved" delay request=sleep '^every_block$')
+check "block: every_block's waits carry request=sleep ($v ns)" test "${v:-0}" -gt 0
+check "block: ... all of them" test "$v" -eq "$(sum_where "$saved" delay '^every_block$')"
 kind mutex 'contentions/count delay/nanoseconds[dflt]' every_lock_hold
+v=$(sum_tagged "$saved" delay request=lock '^every_lock_hold$')
+check "mutex: the holders' delay carries request=lock ($v ns)" test "${v:-0}" -gt 0
+check "mutex: ... none request=sleep" test "$(sum_tagged "$saved" delay request=sleep '.')" -eq 0
 kind goroutine 'goroutine/count[dflt]' every_block
 kind threadcreate 'threadcreate/count[dflt]' every_spawn
 check "goroutine: the lockers are there by name" grep -q 'thread:\[locker\]' goroutine.raw

@@ -4,7 +4,8 @@
  * (every_grow: the heap grows), two "locker" threads take turns holding one mutex for
  * 2 ms (every_lock_hold: mutex contention, every_lock_wait), a "sleeper" thread sleeps
  * 20 ms at a time (every_block: nanosleep), and every_spawn starts them (threadcreate).
- * A custom profile "every_handles" holds one entry (cprof.h). Then it prints "done".
+ * The lockers work in a region labelled request=lock, the sleeper in request=sleep
+ * (cprof.h). A custom profile "every_handles" holds one entry. Then it prints "done".
  * Usage: http_every STOPFILE
  */
 #include <pthread.h>
@@ -65,10 +66,13 @@ static __attribute__((noipa)) void every_lock_wait(void)
 
 static void *locker(void *arg)
 {
+	cprof_labels_t prev = cprof_labels_push(CPROF_PAIRS("request", "lock"));
+
 	while (!atomic_load(&stop)) {
 		every_lock_wait();
 		every_lock_hold();
 	}
+	cprof_labels_restore(prev);
 	return NULL;
 }
 
@@ -79,8 +83,11 @@ static __attribute__((noipa)) void every_block(void)
 
 static void *sleeper(void *arg)
 {
+	cprof_labels_t prev = cprof_labels_push(CPROF_PAIRS("request", "sleep"));
+
 	while (!atomic_load(&stop))
 		every_block();
+	cprof_labels_restore(prev);
 	return NULL;
 }
 
