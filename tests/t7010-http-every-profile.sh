@@ -7,7 +7,8 @@
 # NAME?seconds=2), which covers the window asked for and holds what happened in it (the
 # heap grew in every_grow). A custom profile serves at its name, and its delta is
 # refused with 400, as Go refuses it for profiles that are not its own. Block and mutex
-# samples carry the labels of the region they were taken in (cprof.h).
+# samples carry the labels of the region they were taken in, and the program lists its
+# custom profiles sorted by name (cprof.h, Go's Profiles).
 . tests/lib.sh
 . tests/http.sh
 need go
@@ -84,4 +85,7 @@ touch "$T/stop"
 http_wait
 expect_status "http_every" 0
 check "the program's output is its own" grep -qx done "$T/run.out"
+check "Profiles lists the custom profiles by name" grep -qx 'profiles 2: every_aaa every_handles' "$T/run.out"
+check "... and with room for one, fills one and says how many there are" \
+	grep -qx 'profiles max 1: 2 every_aaa' "$T/run.out"
 finish

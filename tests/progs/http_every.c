@@ -5,7 +5,9 @@
  * 2 ms (every_lock_hold: mutex contention, every_lock_wait), a "sleeper" thread sleeps
  * 20 ms at a time (every_block: nanosleep), and every_spawn starts them (threadcreate).
  * The lockers work in a region labelled request=lock, the sleeper in request=sleep
- * (cprof.h). A custom profile "every_handles" holds one entry. Then it prints "done".
+ * (cprof.h). Custom profiles "every_handles" (one entry) and "every_aaa" (empty) are
+ * made first and listed (Go's Profiles): "profiles N: NAME...", and with room for one,
+ * "profiles max 1: N NAME". Then it prints "done" at the end.
  * Usage: http_every STOPFILE
  */
 #include <pthread.h>
@@ -102,12 +104,21 @@ static __attribute__((noipa)) void every_spawn(pthread_t *th, void *(*fn)(void *
 int main(int argc, char **argv)
 {
 	static int token;
-	cprof_profile *handles = cprof_profile_new("every_handles");
+	cprof_profile *handles = cprof_profile_new("every_handles"), *list[8];
 	pthread_t th[4];
+	size_t n;
 
 	if (argc < 2)
 		return 2;
 	cprof_profile_add(handles, &token, 0);
+	cprof_profile_new("every_aaa");
+	n = cprof_profiles(list, 8);
+	printf("profiles %zu:", n);
+	for (size_t i = 0; i < n && i < 8; i++)
+		printf(" %s", cprof_profile_name(list[i]));
+	n = cprof_profiles(list, 1);
+	printf("\nprofiles max 1: %zu %s\n", n, n ? cprof_profile_name(list[0]) : "-");
+	fflush(stdout);
 	every_spawn(&th[0], grower, "grower");
 	every_spawn(&th[1], locker, "locker");
 	every_spawn(&th[2], locker, "locker");
