@@ -3,7 +3,7 @@
 # /proc/self/maps triple and its GNU build id, functions have file and line (so
 # go tool pprof -list shows source), and the profile reads the same, with no warning,
 # after the binary is gone (on another machine). Samples in a PLT stub are named as perf
-# and objdump name them (rand_r@plt), so that the executable's mapping still has every
+# and objdump name them (abs@plt), so that the executable's mapping still has every
 # function named and go tool pprof does not look for the binary.
 . tests/lib.sh
 need go readelf
@@ -34,16 +34,16 @@ check "... and prints no warning" test ! -s "$T/gone.err"
 if [ -s "$T/gone.err" ]; then sed "s/^/# /" "$T/gone.err"; fi
 cp "$PROGS/cpu_plt" "$T/plt"
 f=$T/plt.prof
-run_cprof "$T/plt-run" -cpu="$f" -hz=1000 "$T/plt" 1000
+run_cprof "$T/plt-run" -cpu="$f" -hz=1000 "$T/plt" 2000
 expect_status "cpu_plt" 0
 check "cpu_plt: our decoder reads the profile" pdump_ok "$f"
-stub=$(sum_where "$f" cpu '^rand_r@plt$' '^plt_loop$')
-check "cpu_plt: samples in the PLT stub are rand_r@plt, called from plt_loop ($stub ns)" \
+stub=$(sum_where "$f" cpu '^abs@plt$' '^plt_loop$')
+check "cpu_plt: samples in the PLT stub are abs@plt, called from plt_loop ($stub ns)" \
 	test "${stub:-0}" -gt 0
 check "cpu_plt: the executable's mapping has all its functions" \
 	grep -Eq "^mapping: 1 .* file=$T/plt build_id=[0-9a-f]+ flags=\\[FN\\]" "$f.dump"
 rm -f "$T/plt"
 go tool pprof -top "$f" >"$T/plt.top" 2>"$T/plt.err"
-check "cpu_plt: with the binary gone, go tool pprof lists rand_r@plt" grep -q ' rand_r@plt$' "$T/plt.top"
+check "cpu_plt: with the binary gone, go tool pprof lists abs@plt" grep -q ' abs@plt$' "$T/plt.top"
 check "cpu_plt: ... and prints no warning" test ! -s "$T/plt.err"
 finish

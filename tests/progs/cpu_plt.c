@@ -1,7 +1,8 @@
 /*
- * cpu_plt: calls rand_r, a cheap libc function, through the PLT in a loop for MS
- * milliseconds of CPU, so that a good share of the samples land in the stub
- * (rand_r@plt) rather than in a function of the program or of libc.
+ * cpu_plt: calls abs, libc's cheapest function (built with -fno-builtin, so that the
+ * call is a real one), through the PLT in a loop for MS milliseconds of CPU, so that a
+ * good share of the samples land in the stub (abs@plt) rather than in a function of the
+ * program or of libc.
  * Usage: cpu_plt MS
  */
 #include <stdio.h>
@@ -14,11 +15,9 @@ static volatile unsigned sink;
 static __attribute__((noipa)) void plt_loop(int64_t ns)
 {
 	int64_t end = thread_cpu_ns() + ns;
-	unsigned seed = 1;
-
 	while (thread_cpu_ns() < end)
 		for (int i = 0; i < 100000; i++)
-			sink += (unsigned)rand_r(&seed);
+			sink += (unsigned)abs(i - 50000);
 }
 
 int main(int argc, char **argv)

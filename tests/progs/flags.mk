@@ -19,3 +19,5 @@ $(B)/tests/progs/threadcreate: $(B)/tests/progs/libthreadlib.so
 PROG_FLAGS_heap_preinit := -L$(B)/tests/progs -Wl,-rpath,$(CURDIR)/$(B)/tests/progs
 PROG_LIBS_heap_preinit  := -lheapearly -ldl
 $(B)/tests/progs/heap_preinit: $(B)/tests/progs/libheapearly.so
+# A real call of abs through the PLT, not GCC's builtin.
+PROG_FLAGS_cpu_plt := -fno-builtin
