@@ -915,8 +915,10 @@ static size_t plt_collect(const struct object *obj, const struct elf *e, struct 
 	struct plt_entry *en;
 
 	*out = NULL;
-	qsort(t->rela, t->n_rela, sizeof(*t->rela), rela_cmp);
-	qsort(t->dyn, t->n_dyn, sizeof(*t->dyn), rela_cmp);
+	if (t->n_rela)
+		qsort(t->rela, t->n_rela, sizeof(*t->rela), rela_cmp);
+	if (t->n_dyn)
+		qsort(t->dyn, t->n_dyn, sizeof(*t->dyn), rela_cmp);
 	for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
 		ssize_t k = elf_find_section(e, secs[i], SHT_PROGBITS);
 
