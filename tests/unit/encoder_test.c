@@ -558,69 +558,6 @@ static struct profile *make_edge(void)
 
 /* --- golden files ------------------------------------------------------------------------- */
 
-static const char *golden_dir(void)
-{
-	const char *d = getenv("CPROF_GOLDEN_DIR");
-
-	return d && *d ? d : "tests/golden";
-}
-
-/*
- * Checks text (preceded by the line how) against golden file NAME with diff -u, or
- * rewrites the file when CPROF_UPDATE_GOLDEN=1.
- */
-static void check_golden(const char *name, const char *how, const char *text)
-{
-	char path[4096], tmp[] = "/tmp/encoder_test.XXXXXX", cmd[8400];
-	const char *upd = getenv("CPROF_UPDATE_GOLDEN");
-	bool update = upd && strcmp(upd, "1") == 0;
-	FILE *f;
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/%s", golden_dir(), name);
-	if (update) {
-		f = fopen(path, "w");
-		check(f != NULL, name, "cannot write %s: %s", path, strerror(errno));
-		if (f) {
-			fprintf(f, "%s\n%s", how, text);
-			fclose(f);
-		}
-		return;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		check(false, name, "mkstemp: %s", strerror(errno));
-		return;
-	}
-	fprintf(f, "%s\n%s", how, text);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' > '%s.diff' 2>&1", path, tmp, tmp);
-	rc = system(cmd);
-	if (rc != 0) {
-		char dpath[4200];
-		char *diff = NULL;
-		size_t dlen = 0;
-		FILE *df;
-
-		snprintf(dpath, sizeof(dpath), "%s.diff", tmp);
-		df = fopen(dpath, "r");
-		if (df) {
-			if (getdelim(&diff, &dlen, '\0', df) < 0) {
-				free(diff);
-				diff = NULL;
-			}
-			fclose(df);
-		}
-		comment_block(cmd, diff ? diff : "(no diff output)");
-		free(diff);
-	}
-	check(rc == 0, name, "differs from %s (diff above; CPROF_UPDATE_GOLDEN=1 rewrites it)",
-	      path);
-	snprintf(cmd, sizeof(cmd), "%s.diff", tmp);
-	unlink(cmd);
-	unlink(tmp);
-}
-
 static void golden_print(const char *file, const char *fn, struct profile *p)
 {
 	char how[512];

@@ -24,40 +24,6 @@
 
 static const char *out_dir;
 
-/* --- golden files (as encoder_test.c keeps them) ----------------------------------------- */
-
-static void check_golden(const char *name, const char *how, const char *text)
-{
-	const char *dir = getenv("CPROF_GOLDEN_DIR"), *upd = getenv("CPROF_UPDATE_GOLDEN");
-	char path[4096], tmp[] = "/tmp/legacy_test.XXXXXX", cmd[8400];
-	FILE *f;
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "tests/golden", name);
-	if (upd && !strcmp(upd, "1")) {
-		f = fopen(path, "w");
-		check(f != NULL, name, "cannot write %s: %s", path, strerror(errno));
-		if (f) {
-			fprintf(f, "%s\n%s", how, text);
-			fclose(f);
-		}
-		return;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		check(false, name, "mkstemp: %s", strerror(errno));
-		return;
-	}
-	fprintf(f, "%s\n%s", how, text);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/#   /'", path, tmp);
-	rc = system(cmd);
-	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", path, tmp);
-	rc = system(cmd);
-	check(rc == 0, name, "differs from %s (diff above; CPROF_UPDATE_GOLDEN=1 rewrites it)", path);
-	unlink(tmp);
-}
-
 /* With an OUTDIR, the text and the profile it came from, for t6001's go tool pprof checks. */
 static void save(const char *name, const struct profile *p, const char *text, size_t len)
 {
