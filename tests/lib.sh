@@ -117,24 +117,9 @@ value_index() {
 # sum_where FILE TYPE REGEX...: total of sample type TYPE over the samples in which every
 # REGEX (an awk regex) matches the function name of some frame; FILE.dump must exist.
 sum_where() {
-	local idx f=$1 t=$2
-	idx=$(value_index "$f" "$t")
+	local f=$1 t=$2
 	shift 2
-	awk -v i="$idx" -v res="$(printf '%s\n' "$@")" -F' [|] ' '
-		BEGIN { nre = split(res, re, "\n") }
-		/^sample: / {
-			split(substr($1, 9), v, " ")
-			n = split(substr($3, 8), fr, ";")
-			for (k = 1; k <= n; k++) { sub(/ .*/, "", fr[k]) }
-			all = 1
-			for (r = 1; r <= nre; r++) {
-				hit = 0
-				for (k = 1; k <= n; k++) if (fr[k] ~ re[r]) { hit = 1; break }
-				if (!hit) { all = 0; break }
-			}
-			if (all) s += v[i + 1]
-		}
-		END { printf "%.0f\n", s }' "$f.dump"
+	sum_tagged "$f" "$t" "" "$@"
 }
 
 # total FILE TYPE: total of sample type TYPE.
@@ -163,14 +148,14 @@ no_cprof_frames() {
 }
 
 # sum_tagged FILE TYPE KEY=VALUE REGEX...: sum_where over the samples that also carry the
-# string label KEY=VALUE (block profiles: call=read).
+# string label KEY=VALUE (block profiles: call=read); an empty KEY=VALUE: every sample.
 sum_tagged() {
 	local idx f=$1 t=$2 tag=$3
 	idx=$(value_index "$f" "$t")
 	shift 3
 	awk -v i="$idx" -v tag="$tag" -v res="$(printf '%s\n' "$@")" -F' [|] ' '
 		BEGIN { nre = split(res, re, "\n") }
-		/^sample: / && (" " $2 " ") ~ (" " tag " ") {
+		/^sample: / && (tag == "" || (" " $2 " ") ~ (" " tag " ")) {
 			split(substr($1, 9), v, " ")
 			n = split(substr($3, 8), fr, ";")
 			for (k = 1; k <= n; k++) { sub(/ .*/, "", fr[k]) }
