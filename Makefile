@@ -101,9 +101,10 @@ $(B)/obj/launcher/%.o: launcher/%.c $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -c $< -o $@
 
-# The launcher checks -signal with the library's own parser.
-$(LAUNCHER): $(LAU_OBJ) $(B)/obj/preload/signame.o $(B)/libcprofenc.a
-	$(CC) -o $@ $(LAU_OBJ) $(B)/obj/preload/signame.o $(B)/libcprofenc.a $(DEP_LIBS) -lm
+# The launcher checks -signal and -period with the library's own parsers.
+LAU_PRE := $(B)/obj/preload/signame.o $(B)/obj/preload/duration.o
+$(LAUNCHER): $(LAU_OBJ) $(LAU_PRE) $(B)/libcprofenc.a
+	$(CC) -o $@ $(LAU_OBJ) $(LAU_PRE) $(B)/libcprofenc.a $(DEP_LIBS) -lm
 
 # pdump: the project's decoder as a command (tests and humans: -raw, -top, -check)
 $(B)/obj/tests/tools/%.o: tests/tools/%.c $(GEN_H)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "limits.h"	/* preload/limits.h: the library's bounds, shared */
+#include "duration.h"	/* preload/duration.h: the library's duration parser, shared */
 #include "signame.h"	/* preload/signame.h: the library's signal names, shared */
 
 #define STR(x) STR_(x)
@@ -89,46 +90,6 @@ static bool takes_value(enum flags_kind kind)
 	return kind == FLAGS_PROFILE || kind == FLAGS_PROFILES || kind == FLAGS_INT ||
 	       kind == FLAGS_STRING || kind == FLAGS_DURATION || kind == FLAGS_DIR ||
 	       kind == FLAGS_SIGNAL;
-}
-
-/* Go's time.ParseDuration for durations that are not negative; 0 with *ns, or -EINVAL. */
-static int parse_duration(const char *s, double *ns)
-{
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
-		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-	};
-
-	*ns = 0;
-	if (strcmp(s, "0") == 0)
-		return 0;
-	if (*s == '\0')
-		return -EINVAL;
-	while (*s) {
-		double v = 0, scale = 1;
-		bool digits = false;
-		size_t i, n = sizeof(units) / sizeof(units[0]);
-
-		for (; *s >= '0' && *s <= '9'; s++, digits = true)
-			v = v * 10 + (*s - '0');
-		if (*s == '.')
-			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
-				v += (*s - '0') * (scale /= 10);
-		if (!digits)
-			return -EINVAL;
-		for (i = 0; i < n; i++)
-			if (strncmp(s, units[i].unit, strlen(units[i].unit)) == 0 &&
-			    !(units[i].unit[0] == 'm' && !units[i].unit[1] && s[1] == 's'))
-				break;
-		if (i == n)
-			return -EINVAL;
-		s += strlen(units[i].unit);
-		*ns += v * units[i].ns;
-	}
-	return 0;
 }
 
 /*
@@ -328,9 +289,9 @@ static int set_value(size_t k, const char *val, struct flags_value *v)
 		}
 		break;
 	case FLAGS_DURATION: {
-		double ns;
+		int64_t ns;
 
-		if (parse_duration(val, &ns) != 0 || ns < d->min * 1e9 || ns > d->max * 1e9) {
+		if (duration_parse(val, &ns) != 0 || ns < d->min * 1e9 || ns > d->max * 1e9) {
 			flags_error("invalid value \"%s\" for flag -%s: must be a duration from %lds to %lds, such as 10s or 1m",
 				    val, d->name, d->min, d->max);
 			return -EINVAL;

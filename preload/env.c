@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "env.h"
 #include "limits.h"
 #include "log.h"
@@ -85,57 +86,6 @@ static bool parse_long(const char *s, long *out)
 		return false;
 	*out = v;
 	return true;
-}
-
-/*
- * Go's time.ParseDuration for a duration that is not negative ("10s", "1m30s", "500ms",
- * "1.5h"): 0 with *ns set, or -EINVAL.
- */
-static int parse_duration(const char *s, int64_t *ns)
-{
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
-		{ "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-	};
-	double total = 0;
-
-	if (!strcmp(s, "0")) {
-		*ns = 0;
-		return 0;
-	}
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		double v = 0, scale = 1;
-		bool digits = false;
-		size_t i;
-
-		for (; *s >= '0' && *s <= '9'; s++, digits = true)
-			v = v * 10 + (*s - '0');
-		if (*s == '.')
-			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
-				v += (*s - '0') * (scale /= 10);
-		if (!digits)
-			return -EINVAL;
-		for (i = 0; i < ARRAY_SIZE(units); i++) {
-			size_t n = strlen(units[i].unit);
-
-			/* "m" must not take the "m" of "ms". */
-			if (!strncmp(s, units[i].unit, n) && !(n == 1 && *s == 'm' && s[1] == 's'))
-				break;
-		}
-		if (i == ARRAY_SIZE(units))
-			return -EINVAL;
-		s += strlen(units[i].unit);
-		total += v * units[i].ns;
-		if (total > 9e18)
-			return -EINVAL;
-	}
-	*ns = (int64_t)total;
-	return 0;
 }
 
 /* Absolute form of path (the program may chdir before the profile is written). */
@@ -221,7 +171,7 @@ static void parse_var(const struct var *v, const char *val)
 	case K_DURATION: {
 		int64_t ns;
 
-		if (parse_duration(val, &ns) < 0 || ns < v->min * 1000000000 ||
+		if (duration_parse(val, &ns) < 0 || ns < v->min * 1000000000 ||
 		    ns > v->max * 1000000000) {
 			log_warn("%s='%s' is not a duration from %lds to %lds (such as 10s or 1m); "
 				 "ignored", v->name, val, v->min, v->max);
